@@ -1,0 +1,3 @@
+from srchgen.cli import main
+
+main()
