@@ -177,14 +177,15 @@ def _spells_out(words: list[str], acronym: str) -> tuple[int, int] | None:
 def explain(question: str, abstract: str) -> list[tuple[str, float, bool]]:
     """Per-term account of the score: (question term, its weight, whether the abstract has it)."""
     a_words = _words(abstract)
-    a_lower = [w.lower() for w in a_words]
+    a_unique = set(a_words)
     stems = _stems
-    a_stems = {stems[w] if w in stems else _stem(w) for w in set(a_lower)}
+    a_stems = {stems[w] if w in stems else _stem(w) for w in {w.lower() for w in a_unique}}
+    a_lower: list[str] | None = None  # built only when a question acronym has to be looked for spelled out
     q_words = _words(question)
     q_lower = [w.lower() for w in q_words]
     # Question phrases spelled out where the abstract uses the acronym ("large language models" ~ "LLMs").
     expanded: set[str] = set()
-    for word in {w for w in a_words if not w.islower() and not w.istitle()}:
+    for word in [w for w in a_unique if not w.islower() and not w.istitle()]:
         core = _acronym_core(word)
         span = _spells_out(q_lower, core) if core is not None else None
         if span is not None:
@@ -202,7 +203,10 @@ def explain(question: str, abstract: str) -> list[tuple[str, float, bool]]:
         kind = _kind(raw)
         if kind == "name" and not found:
             core = _acronym_core(raw)
-            found = core is not None and _spells_out(a_lower, core) is not None
+            if core is not None:
+                if a_lower is None:
+                    a_lower = [w.lower() for w in a_words]
+                found = _spells_out(a_lower, core) is not None
         if kind == "word":
             weight = _GENERIC_WEIGHT if low in _GENERIC else _WORD_WEIGHT
         elif not found:
