@@ -12,7 +12,7 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from srchgen.relevance import RELEVANCE_THRESHOLD, addresses_question, explain, relevance_score
+from srchgen.relevance import RELEVANCE_THRESHOLD, _words, addresses_question, explain, relevance_score
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 PAIRS = yaml.safe_load((DATA / "relevance_pairs.yaml").read_text(encoding="utf-8"))["pairs"]
@@ -224,3 +224,9 @@ def test_never_crashes_and_score_is_a_number(question: str, abstract: str) -> No
     score = relevance_score(question, abstract)
     assert score >= 0.0 and not math.isnan(score)
     assert addresses_question(question, abstract) is (score >= RELEVANCE_THRESHOLD)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.characters(max_codepoint=127), max_size=200))
+def test_ascii_fast_path_splits_words_like_the_regular_expression(text: str) -> None:
+    assert _words(text) == re.findall(r"[^\W_]+", text)
