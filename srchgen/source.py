@@ -137,6 +137,8 @@ class _Walker:
                 raise _Reject(pos, _tag_message(tag))
             quoted = bool(node.style) and node.style in "'\"|>"
             self.scalars[path] = Scalar(node.value, _TAG_NAMES[tag], quoted)
+            if "\x00" in node.value:  # a YAML escape (\\0, \\x00) is still a NUL in the text
+                raise _Reject(pos, "NUL character in a value; records are text")
             if tag == _T + "str":
                 return node.value
             try:
@@ -207,9 +209,16 @@ def _anchor_check(text: str, offset: int) -> tuple[Position, str] | None:
     return None
 
 
+# Block nesting grows only with indentation or with compact indicators on one line
+# ("- - - x", "? ? x"); below these, the recursive composer is safe and the walker
+# rejects depth > MAX_DEPTH. Past them, depth is counted from the flat event stream,
+# since 100,000 compact "- " overflow the composer's C stack (found by the hostile corpus).
+_DEEP_BLOCK = re.compile(r"^ {40,}\S|^[ \t]*(?:[-?:][ \t]+){3,}", re.M)
+
+
 def _depth_check(text: str, offset: int) -> tuple[Position, str] | None:
     """Reject deep nesting from the event stream (flat), before the recursive composer sees it."""
-    if text.count("[") + text.count("{") < MAX_DEPTH and not re.search(r"^ {40,}\S", text, re.M):
+    if text.count("[") + text.count("{") < MAX_DEPTH and not _DEEP_BLOCK.search(text):
         return None
     depth = 0
     for ev in yaml.parse(text, Loader=_Loader):
@@ -325,6 +334,13 @@ def _artifact_fact(records_dir: Path, own: Path, stem: str, rel: str) -> Artifac
         return ArtifactFact(rel, "must not contain '..'")
     if len(p.parts) < 2 or p.parts[0] != stem:
         return ArtifactFact(rel, f"must be inside the record's own folder {stem}/")
+    try:
+        return _stat_artifact(records_dir, rel, p)
+    except (OSError, ValueError) as e:  # e.g. a name longer than the file system allows (ENAMETOOLONG)
+        return ArtifactFact(rel, f"cannot be read: {getattr(e, 'strerror', None) or e}")
+
+
+def _stat_artifact(records_dir: Path, rel: str, p: PurePosixPath) -> ArtifactFact:
     current = records_dir
     for part in p.parts:
         current = current / part
