@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import re
 from dataclasses import dataclass
 from typing import Any, Callable, Sequence
 
@@ -18,7 +19,7 @@ from srchgen.config import Config
 from srchgen.derive import corrections_in_force, sufficient_artifacts
 from srchgen.errors import START, Problem, Severity
 from srchgen.schema import HEX_RE, Artifact, Claims, Correction, CorrectionType, GateEvaluation, Record, Review
-from srchgen.source import Path_, SourceFile
+from srchgen.source import Path_, SourceFile, abstract_of
 
 
 @dataclass(frozen=True)
@@ -148,6 +149,9 @@ def _utc_day(t: dt.datetime) -> dt.date:
     return t.astimezone(dt.timezone.utc).date()
 
 
+_COMMENTS = re.compile(r"<!--.*?(?:-->|\Z)", re.S)  # an HTML comment renders as nothing
+
+
 def check_record(src: SourceFile, rec: Record, config: Config) -> list[Problem]:
     """Rules across the fields of one record."""
     out: list[Problem] = []
@@ -156,6 +160,8 @@ def check_record(src: SourceFile, rec: Record, config: Config) -> list[Problem]:
         out.append(Problem.at(src.path, src.key_pos(loc) if key else src.value_pos(loc), msg))
 
     today = config.today
+    if not _COMMENTS.sub("", abstract_of(src.body)).strip():  # SPEC §2: a non-empty abstract
+        out.append(Problem(src.path, src.body_line, 1, "the abstract is empty: write it as text after the closing '---', before the first heading"))
     if not HEX_RE.fullmatch(src.stem):
         out.append(Problem(src.path, 1, 1, f"file name must be the record's 8 upper-case hex digits, e.g. {rec.hex}.md"))
     elif rec.hex != src.stem:
