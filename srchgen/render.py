@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterator, Sequence
@@ -22,6 +23,7 @@ from srchgen.derive import Gate, Level, Tier
 from srchgen.entry import Entry
 from srchgen.schema import Section
 
+_XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December")
 
 
@@ -259,7 +261,10 @@ class Renderer:
     def text(self, template: str, path: str, **context: Any) -> Output:
         """A non-HTML template (Atom); autoescaped as XML."""
         page = Page(path, self.config, "")
-        return Output(path, self._render(template, page, routes=routes, **context))
+        text = self._render(template, page, routes=routes, **context).decode("utf-8")
+        # Controls that YAML escapes or a body may carry (a warning, SPEC §2) cannot appear in
+        # XML 1.0 even as character references; drop them so the feed stays well-formed.
+        return Output(path, _XML_INVALID.sub("", text).encode("utf-8"))
 
 
 def count_by(entries: Sequence[Entry], key: Callable[[Entry], Any]) -> dict[Any, int]:
