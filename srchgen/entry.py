@@ -53,13 +53,25 @@ class Entry:
         return self.record.corrections[-1].date if self.record.corrections else self.record.submitted
 
 
+# Extensions a browser (or GitHub Pages' MIME map) would run as a page or script on the
+# registry's own origin (SPEC §6: no executable script in the site).
+ACTIVE_SUFFIXES = frozenset(
+    ".html .htm .xhtml .xht .shtml .mht .mhtml .svg .svgz .xml .xsl .xslt .rdf .js .mjs .cjs .swf".split()
+)
+
+
+def published_name(name: str) -> str:
+    """An attached run.html is published as run.html.txt, so it is served as text, never as an active page."""
+    return name + ".txt" if PurePosixPath(name).suffix.lower() in ACTIVE_SUFFIXES else name
+
+
 def _published(facts: dict[str, ArtifactFact], record: Record) -> tuple[PublishedArtifact, ...]:
     out = []
     for art in record.artifacts:
         fact = facts.get(art.path)
         if fact is None or fact.source is None or fact.sha256 is None:
             continue
-        name = PurePosixPath(art.path).relative_to(record.hex).as_posix()
+        name = published_name(PurePosixPath(art.path).relative_to(record.hex).as_posix())
         out.append(PublishedArtifact(art.kind.value, name, fact.size, fact.sha256, str(fact.source)))
     return tuple(out)
 
