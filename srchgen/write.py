@@ -127,28 +127,70 @@ def _fill(staging: Path, outputs: Iterable[Output], assets: Iterable[Path]) -> i
     return count
 
 
-def apply_changes(site: Path, changed: Iterable[Output], deleted: Iterable[str]) -> int:
+SEARCH_VIEW = ".search-view"  # inside the staging tree; no output path starts with a dot-directory
+SEARCH_INDEX = ".search-index"
+
+
+def apply_changes(
+    site: Path, changed: Iterable[Output], deleted: Iterable[str], index: Callable[[Path, Path], None] | None = None
+) -> int:
     """Update an existing site in place, crash-safely: stage the changed files, write a journal
     naming them, then move them in. A build killed while moving leaves the journal, and the next
-    build's `recover` finishes the move before it does anything else."""
+    build's `recover` finishes the move before it does anything else.
+
+    `index(view, dest)`, when given, builds the search index of the updated site into `dest`
+    from `view` (hard links of the site as it will be) before the journal is written; the roll
+    forward then moves it in with the pages, so site/ never pairs new pages with an old index.
+    """
     recover(site)
     staging = site.parent / f"{site.name}.tmp-{os.getpid()}"
     staging.mkdir(parents=True)
     try:
         changed = list(changed)
+        deleted = sorted(deleted)
         count = _fill(staging, changed, [])
+        if index is not None:
+            view = staging / SEARCH_VIEW
+            _link_view(site, staging, view, {o.path for o in changed}, set(deleted))
+            index(view, staging / SEARCH_INDEX)
+            shutil.rmtree(view)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
     journal = journal_path(site)
     tmp = journal.with_name(journal.name + f".tmp-{os.getpid()}")
-    tmp.write_text(json.dumps({"staging": staging.name, "paths": [o.path for o in changed], "deleted": sorted(deleted)}))
+    plan = {"staging": staging.name, "paths": [o.path for o in changed], "deleted": deleted, "index": SEARCH_INDEX if index else None}
+    tmp.write_text(json.dumps(plan))
     os.replace(tmp, journal)  # from here on the update is committed: recover() rolls it forward
     _roll_forward(site, journal)
     return count
 
 
+def _link_view(site: Path, staging: Path, view: Path, changed: set[str], deleted: set[str]) -> None:
+    """The site as the update will leave it, as hard links (copies where linking fails); pagefind/ left out."""
+
+    def put(src: Path, rel: str) -> None:
+        target = view / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            os.link(src, target)
+        except OSError:
+            shutil.copyfile(src, target)
+
+    for root, dirs, files in os.walk(site):
+        rel_dir = os.path.relpath(root, site)
+        if rel_dir == ".":
+            dirs[:] = [d for d in dirs if d != "pagefind"]
+        for name in files:
+            rel = name if rel_dir == "." else f"{rel_dir}/{name}".replace(os.sep, "/")
+            if rel not in changed and rel not in deleted:
+                put(Path(root) / name, rel)
+    for rel in changed:
+        put(staging / rel, rel)
+
+
 def _roll_forward(site: Path, journal: Path) -> None:
+    """Finish a committed update; every step can be repeated, so a kill here is repaired the same way."""
     data = json.loads(journal.read_text())
     staging = site.parent / data["staging"]
     made: set[str] = set()
@@ -172,6 +214,15 @@ def _roll_forward(site: Path, journal: Path) -> None:
         while parent != site and parent.is_dir() and not any(parent.iterdir()):
             parent.rmdir()
             parent = parent.parent
+    if data.get("index"):
+        fresh, current, parked = staging / data["index"], site / "pagefind", staging / (data["index"] + "-old")
+        if fresh.is_dir():
+            if current.exists():
+                if parked.exists():
+                    shutil.rmtree(current)
+                else:
+                    os.rename(current, parked)
+            os.rename(fresh, current)
     os.unlink(journal)
     shutil.rmtree(staging, ignore_errors=True)
 
