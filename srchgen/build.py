@@ -230,7 +230,7 @@ def build(project: Project, strict: bool = False, search: bool | None = None) ->
     if site_ok:
         # The state names what is on disk; a build killed while updating must not leave it
         # vouching for files it no longer describes (a revert would then rewrite nothing).
-        pass  # cache.save_state(out, {})
+        cache.save_state(out, {})
         index = (lambda view, dest: index_search(view, dest, report)) if want_search else None
         report.files = plan.apply(out, stream, index)
     else:
