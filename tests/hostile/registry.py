@@ -8,7 +8,11 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import gzip
+import hashlib
+import json
 import os
+import re
 import resource
 import signal
 import subprocess
@@ -135,3 +139,42 @@ def build(root: Path, *more: str, timeout: float = 120, **extra_env: str) -> Run
     else:
         args.append("--no-search")
     return srchgen(args, root, timeout, **extra_env)
+
+
+# Pagefind 1.5.2 writes its filter files (pagefind/filter/*.pf_filter, named by content hash),
+# its metadata (*.pf_meta) and pagefind-entry.json (which names the metadata) with filter
+# values in hash-map order, so their bytes differ from run to run for the same pages
+# (Pagefind issue #638: "filter/metadata indexes" still change). They are compared here up
+# to that order: the multiset of their decompressed bytes, with the content-hash names removed.
+_PF_HASH = re.compile(rb"en_[0-9a-f]{7,}")
+
+
+def _unordered(data: bytes) -> str:
+    raw = gzip.decompress(data)
+    return hashlib.sha256(bytes(sorted(_PF_HASH.sub(b"", raw)))).hexdigest()
+
+
+def tree_manifest(site: Path) -> dict[str, str]:
+    """Every file under `site` -> sha256 (Pagefind's hash-ordered files -> an order-free digest)."""
+    out: dict[str, str] = {}
+    filters: list[str] = []
+    for p in sorted(site.rglob("*")):
+        if p.is_dir():
+            continue
+        rel = p.relative_to(site).as_posix()
+        data = p.read_bytes()
+        if rel.startswith("pagefind/filter/") and rel.endswith(".pf_filter"):
+            filters.append(_unordered(data))
+        elif rel.startswith("pagefind/") and rel.endswith(".pf_meta"):
+            out["pagefind/<meta>"] = _unordered(data)
+        elif rel == "pagefind/pagefind-entry.json":
+            entry = json.loads(data)
+            names = sorted(q.name for q in (site / "pagefind").glob("*.pf_meta"))
+            wanted = sorted(f"pagefind.{lang['hash']}.pf_meta" for lang in entry["languages"].values())
+            out[rel] = json.dumps({"version": entry["version"], "pages": [lang["page_count"] for lang in entry["languages"].values()],
+                                   "meta": "consistent" if names == wanted else f"names {wanted}, found {names}"})
+        else:
+            out[rel] = hashlib.sha256(data).hexdigest()
+    if filters:
+        out["pagefind/filter/<all>"] = ",".join(sorted(filters))
+    return out
