@@ -23,5 +23,11 @@ test: $(STAMP)
 serve: $(STAMP)
 	$(BIN)/srchgen serve
 
+# Coverage-guided fuzzing of the loader + validation (atheris); outside CI. Crashes land in crash-*.
+FUZZ_RUNS ?= 100000
+fuzz: $(STAMP)
+	$(BIN)/python -m pip install -q --disable-pip-version-check -r fuzz/requirements.txt
+	$(BIN)/python fuzz/fuzz_loader.py -runs=$(FUZZ_RUNS) -max_len=65536
+
 clean:
-	rm -rf site site.tmp-* site.old-* .srchgen-cache
+	rm -rf site site.tmp-* site.old-* .srchgen-cache .fuzz-corpus
