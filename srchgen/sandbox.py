@@ -98,7 +98,7 @@ def _bwrap_argv(record_copy: Path | None, memory_mb: int, extra_ro: tuple[str, .
         exe,
         "--unshare-all",  # ipc, pid, net, uts, cgroup: no network but a private lo
         "--unshare-user",  # --unshare-all only *tries* a user namespace; require it
-        "--uid", "65534", "--gid", "65534",
+        "--uid", str(NOBODY), "--gid", str(NOBODY),
         "--disable-userns",
         "--cap-drop", "ALL",
         "--die-with-parent",
@@ -121,25 +121,54 @@ def _bwrap_argv(record_copy: Path | None, memory_mb: int, extra_ro: tuple[str, .
     return argv
 
 
+NOBODY = 65534
+MAX_PROCESSES = 256  # RLIMIT_NPROC for the sandbox's own uid (see _drop_privileges)
+
+
+def _probe(drop: bool) -> subprocess.CompletedProcess[bytes]:
+    return subprocess.run(
+        [*_bwrap_argv(None, 64), "true"],
+        capture_output=True,
+        timeout=30,
+        check=False,
+        stdin=subprocess.DEVNULL,
+        preexec_fn=(lambda: _limits(256, 30, drop)),  # noqa: PLW1509 - no threads involved
+    )
+
+
 @functools.cache
-def sandbox_unavailable() -> str | None:
-    """Why no sandbox can be made here (None when bwrap works); probed once per process."""
+def _sandbox_mode() -> tuple[bool, str | None]:
+    """(drop to nobody?, reason no sandbox can be made); probed once per process."""
     if shutil.which("bwrap") is None:
-        return f"bubblewrap (bwrap) is not installed; {INSTALL_HINT}"
-    try:
-        proc = subprocess.run(
-            [*_bwrap_argv(None, 64), "true"], capture_output=True, timeout=30, check=False,
-            stdin=subprocess.DEVNULL,
-        )
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        return f"bubblewrap cannot start: {exc}"
-    if proc.returncode != 0:
+        return False, f"bubblewrap (bwrap) is not installed; {INSTALL_HINT}"
+    # As root, prefer starting bwrap as `nobody` (needs unprivileged user namespaces):
+    # then nothing runs as root outside the sandbox and RLIMIT_NPROC is enforced,
+    # which the kernel never does for root. Otherwise run bwrap as we are.
+    attempts = [True, False] if os.geteuid() == 0 else [False]
+    why = ""
+    for drop in attempts:
+        try:
+            proc = _probe(drop)
+        except (OSError, subprocess.SubprocessError) as exc:
+            why = str(exc)
+            continue
+        if proc.returncode == 0:
+            return drop, None
         why = proc.stderr.decode("utf-8", "replace").strip() or f"exit status {proc.returncode}"
-        return f"bubblewrap cannot create a sandbox on this machine: {why}"
-    return None
+    return False, f"bubblewrap cannot create a sandbox on this machine: {why}"
 
 
-def _limits(memory_mb: int, cpu_s: int) -> None:
+def sandbox_unavailable() -> str | None:
+    """Why no sandbox can be made here, or None when bwrap works."""
+    return _sandbox_mode()[1]
+
+
+def sandbox_drops_privileges() -> bool:
+    """Whether bwrap runs as `nobody` here (so the process-count limit applies)."""
+    return _sandbox_mode()[0]
+
+
+def _limits(memory_mb: int, cpu_s: int, drop: bool) -> None:
     """Runs in the child before bwrap: limits every process of the sandbox inherits."""
     mem = memory_mb * 1024 * 1024
     resource.setrlimit(resource.RLIMIT_AS, (mem, mem))
@@ -147,6 +176,11 @@ def _limits(memory_mb: int, cpu_s: int) -> None:
     size = OUTPUT_LIMIT_MB * 1024 * 1024
     resource.setrlimit(resource.RLIMIT_FSIZE, (size, size))
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    if drop:
+        resource.setrlimit(resource.RLIMIT_NPROC, (MAX_PROCESSES, MAX_PROCESSES))
+        os.setgroups([])
+        os.setgid(NOBODY)
+        os.setuid(NOBODY)
 
 
 @dataclass(frozen=True)
@@ -157,12 +191,21 @@ class _Run:
 
 
 def _copy_record(record_dir: Path, dest: Path, exclude: set[Path]) -> None:
-    """Snapshot the record folder; symlinks are not followed and `exclude` is left out."""
+    """Snapshot the record folder, readable by `nobody`; symlinks and `exclude` are left out."""
 
     def ignore(folder: str, names: list[str]) -> set[str]:
         return {n for n in names if Path(folder, n).resolve() in exclude or Path(folder, n).is_symlink()}
 
-    shutil.copytree(record_dir, dest, symlinks=True, ignore=ignore)
+    shutil.copytree(record_dir, dest, ignore=ignore)
+    for folder, dirs, files in os.walk(dest):
+        os.chmod(folder, 0o755)
+        for name in files:
+            os.chmod(Path(folder, name), 0o644)
+
+
+def _world_readable(path: Path) -> bool:
+    """Whether `nobody` can reach `path` (each folder on the way is o+x)."""
+    return all(p.stat().st_mode & 0o001 for p in [path, *path.parents])
 
 
 def _run_sandboxed(
@@ -174,7 +217,10 @@ def _run_sandboxed(
     memory_mb: int,
     extra_ro: tuple[str, ...] = (),
 ) -> _Run:
+    drop = sandbox_drops_privileges() and all(_world_readable(Path(p)) for p in extra_ro)
     with tempfile.TemporaryDirectory(prefix="srchgen-sandbox-") as tmp:
+        os.chmod(tmp, 0o755)
+        drop = drop and _world_readable(Path(tmp))  # e.g. TMPDIR under /root: stay as we are
         copy = Path(tmp, "record")
         _copy_record(record_dir, copy, exclude)
         out_path, err_path = Path(tmp, "stdout"), Path(tmp, "stderr")
@@ -187,7 +233,7 @@ def _run_sandboxed(
                 stdout=out,
                 stderr=err,
                 start_new_session=True,
-                preexec_fn=lambda: _limits(memory_mb, cpu_s),  # noqa: PLW1509 - no threads spawn here
+                preexec_fn=lambda: _limits(memory_mb, cpu_s, drop),  # noqa: PLW1509 - no threads spawn here
             )
             try:
                 code: int | None = proc.wait(timeout=timeout_s)

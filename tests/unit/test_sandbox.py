@@ -131,6 +131,38 @@ def test_memory_limit(tmp_path: Path) -> None:
 
 
 @needs_sandbox
+@pytest.mark.skipif(
+    not (_REASON is None and sandbox.sandbox_drops_privileges()),
+    reason="bwrap cannot start as an unprivileged user here, so no process-count limit applies",
+)
+def test_process_count_is_limited(tmp_path: Path) -> None:
+    script = f"""
+        import subprocess
+        procs = []
+        try:
+            for _ in range({sandbox.MAX_PROCESSES + 50}):
+                procs.append(subprocess.Popen(["sleep", "30"]))
+            print("spawned all")
+        except OSError:
+            print("limited at", len(procs))
+    """
+    got = _run(tmp_path, script, "spawned all\n")
+    assert got.status == "mismatched"
+    assert "got 'limited at" in got.detail
+
+
+@needs_sandbox
+def test_script_runs_as_nobody_without_capabilities(tmp_path: Path) -> None:
+    script = """
+        import os
+        caps = [l for l in open("/proc/self/status") if l.startswith("CapEff")][0].split()[1]
+        print(os.getuid(), os.getgid(), caps)
+    """
+    got = _run(tmp_path, script, "65534 65534 0000000000000000\n")
+    assert got.status == "matched", got.detail
+
+
+@needs_sandbox
 def test_record_copy_is_read_only_and_work_dir_is_writable(tmp_path: Path) -> None:
     script = """
         import os
@@ -183,11 +215,11 @@ def test_script_outside_the_record_folder(tmp_path: Path) -> None:
 
 def test_without_bubblewrap_it_says_so(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PATH", str(tmp_path / "empty"))
-    sandbox.sandbox_unavailable.cache_clear()
+    sandbox._sandbox_mode.cache_clear()
     try:
         got = _run(tmp_path, "print('ok')\n")
     finally:
-        sandbox.sandbox_unavailable.cache_clear()
+        sandbox._sandbox_mode.cache_clear()
     assert got.status == "unavailable"
     assert got.detail.startswith("bubblewrap (bwrap) is not installed")
 
