@@ -347,9 +347,13 @@ def _ssh_keygen() -> str:
     return exe
 
 
-def _run_keygen(args: list[str], stdin: bytes) -> subprocess.CompletedProcess[bytes]:
+def _run_keygen(
+    args: list[str], stdin: bytes, *, agent: bool = False
+) -> subprocess.CompletedProcess[bytes]:
     """Run ssh-keygen with no terminal and a fixed time zone (for valid-after/before)."""
     env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "TZ": "UTC", "LC_ALL": "C"}
+    if agent and "SSH_AUTH_SOCK" in os.environ:
+        env["SSH_AUTH_SOCK"] = os.environ["SSH_AUTH_SOCK"]  # a .pub key whose secret is in the agent
     return subprocess.run(
         [_ssh_keygen(), *args],
         input=stdin,
@@ -367,7 +371,9 @@ def _fail(message: str, principal: str | None = None, fp: str | None = None) -> 
 
 def verify(payload: bytes, signature: str, signers: AllowedSigners) -> Verification:
     """Check one evaluation's signature against the allowed signers (any principal may sign)."""
-    key = (payload, signature)
+    if not isinstance(signature, str):
+        return _verify(payload, signature, signers)
+    key = (bytes(payload), signature)
     hit = signers._memo.get(key)
     if hit is None:
         hit = _verify(payload, signature, signers)
@@ -387,8 +393,8 @@ def verify_many(
         return list(pool.map(lambda ps: verify(ps[0], ps[1], signers), work))
 
 
-def _verify(payload: bytes, signature: str, signers: AllowedSigners) -> Verification:
-    if signature is None or not str(signature).strip():
+def _verify(payload: bytes, signature: object, signers: AllowedSigners) -> Verification:
+    if signature is None or (isinstance(signature, str) and not signature.strip()):
         return _fail("missing signature: a gate evaluation must be signed (ssh-keygen -Y sign -n srchgen-gate)")
     if not isinstance(signature, str):
         return _fail(f"malformed signature: expected armored text, got {type(signature).__name__}")
@@ -484,7 +490,7 @@ def sign(payload: bytes, key: Path) -> str:
     key = Path(key)
     if not key.is_file():
         raise SigningError(f"signing key not found: {key}")
-    proc = _run_keygen(["-Y", "sign", "-n", NAMESPACE, "-f", str(key)], payload)
+    proc = _run_keygen(["-Y", "sign", "-n", NAMESPACE, "-f", str(key)], payload, agent=True)
     out = proc.stdout.decode("ascii", "replace")
     if proc.returncode != 0 or ARMOR_BEGIN not in out:
         err = proc.stderr.decode("utf-8", "replace").strip() or f"exit status {proc.returncode}"

@@ -70,6 +70,13 @@ class ReproOutcome:
         """True only when the artifact held (results matched / the proof type-checked)."""
         return self.status == "matched"
 
+    @property
+    def gate_outcome(self) -> Literal["passed", "failed"] | None:
+        """The `gate_evaluation.outcome` this supports; None when nothing could be checked."""
+        if self.status == "unavailable":
+            return None
+        return "passed" if self.status == "matched" else "failed"
+
 
 # --------------------------------------------------------------------------- sandbox
 

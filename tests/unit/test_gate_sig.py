@@ -182,6 +182,8 @@ def _rearmor(signed: str, mutate) -> str:
 MALFORMED = {
     "empty": (lambda s: "", "missing signature"),
     "blank": (lambda s: "  \n", "missing signature"),
+    "a list": (lambda s: s.splitlines(), "expected armored text"),
+    "null": (lambda s: None, "missing signature"),
     "no armor": (lambda s: "".join(s.splitlines()[1:-1]), "does not start with"),
     "no end line": (lambda s: "\n".join(s.splitlines()[:-1]), "does not end with"),
     "pgp armor": (lambda s: "-----BEGIN PGP SIGNATURE-----\nabc\n-----END PGP SIGNATURE-----", "does not start"),

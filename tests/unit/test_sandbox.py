@@ -271,3 +271,11 @@ def test_lean_results_are_classified(
     got = check_lean(folder / "Proof.lean", timeout_s=2)
     assert got.status == status, got.detail
     assert needle in got.detail
+
+
+@pytest.mark.parametrize(
+    ("status", "outcome"),
+    [("matched", "passed"), ("mismatched", "failed"), ("error", "failed"), ("timeout", "failed"), ("unavailable", None)],
+)
+def test_gate_outcome_of_each_status(status: str, outcome: str | None) -> None:
+    assert sandbox.ReproOutcome(status, "d").gate_outcome == outcome  # type: ignore[arg-type]
