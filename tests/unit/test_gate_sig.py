@@ -9,6 +9,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+import yaml
 
 from srchgen import gate_sig
 from srchgen.gate_sig import (
@@ -20,6 +21,7 @@ from srchgen.gate_sig import (
     verify,
     verify_many,
 )
+from srchgen.gate_write import set_gate_evaluation
 
 pytestmark = pytest.mark.skipif(
     shutil.which("ssh-keygen") is None, reason="ssh-keygen (openssh-client) is not installed"
@@ -323,3 +325,32 @@ def test_certificate_signed_by_a_trusted_ca(tmp_path: Path) -> None:
     assert not verify(_payload(outcome="failed"), text, signers).ok
     # The user key alone (no certificate) is not trusted by a CA line.
     assert verify(_payload(), sign(_payload(), user), signers).message.startswith("unknown signer")
+
+
+def _front_matter(text: str) -> dict:
+    lines = text.split("\n")
+    return yaml.safe_load("".join(ln + "\n" for ln in lines[1 : lines.index("---", 1)]))
+
+
+@pytest.mark.parametrize(
+    ("edit", "ok"),
+    [
+        (lambda t: t, True),
+        (lambda t: t.replace("outcome: failed", "outcome: passed"), False),
+        (lambda t: t.replace("T12:00:00Z", "T12:00:01Z"), False),
+        (lambda t: t.replace("id: SRCH:08EA5386", "id: SRCH:08EA5387"), False),
+        (lambda t: t.replace(f'    - "{H1}"\n', ""), False),
+        (lambda t: t.replace(f'    - "{H1}"\n', f'    - "{H1}"\n    - "{H3}"\n'), False),
+    ],
+)
+def test_signed_record_round_trip_and_hand_edits(keys, signers, edit, ok: bool) -> None:
+    """sign → write into the record → load → verify; an edit to the YAML alone never verifies."""
+    record = f"---\nid: {RID}\n# hand-written comment\nnote: x\n---\nBody\n"
+    payload = canonical_payload(RID, "failed", WHEN, [H1, H2])
+    evaluation = {"evaluated": WHEN, "outcome": "failed", "artifact_sha256": [H1, H2],
+                  "signature": sign(payload, keys["pipeline"])}
+    text = edit(set_gate_evaluation(record, evaluation))
+    fm = _front_matter(text)
+    ev = fm["gate_evaluation"]
+    loaded = canonical_payload(fm["id"], ev["outcome"], ev["evaluated"], ev["artifact_sha256"])
+    assert verify(loaded, ev["signature"], signers).ok is ok
