@@ -131,6 +131,7 @@ class _Reader:
         self.pos = 0
 
     def u32(self) -> int:
+        """A big-endian uint32; ValueError when the blob is cut short."""
         if self.pos + 4 > len(self.data):
             raise ValueError("truncated")
         v = int.from_bytes(self.data[self.pos : self.pos + 4], "big")
@@ -138,6 +139,7 @@ class _Reader:
         return v
 
     def string(self) -> bytes:
+        """A length-prefixed byte string; ValueError when the blob is cut short."""
         n = self.u32()
         if self.pos + n > len(self.data):
             raise ValueError("truncated")
@@ -366,6 +368,7 @@ def _run_keygen(
 
 
 def _fail(message: str, principal: str | None = None, fp: str | None = None) -> Verification:
+    """A failed Verification; every rejection goes through here so none reads as ok."""
     return Verification(ok=False, principal=principal, key_fingerprint=fp, message=message)
 
 
@@ -394,6 +397,7 @@ def verify_many(
 
 
 def _verify(payload: bytes, signature: object, signers: AllowedSigners) -> Verification:
+    """Explain cheap failures from the envelope, then let ssh-keygen decide."""
     if signature is None or (isinstance(signature, str) and not signature.strip()):
         return _fail("missing signature: a gate evaluation must be signed (ssh-keygen -Y sign -n srchgen-gate)")
     if not isinstance(signature, str):

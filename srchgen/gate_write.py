@@ -18,7 +18,7 @@ import yaml
 
 KEY = "gate_evaluation"
 _OPEN = re.compile(r"---[ \t]*(\r\n|\n)")
-_CLOSE = re.compile(r"^---[ \t]*(?:\r?\n|\Z)", re.MULTILINE)
+_CLOSE = re.compile(r"^(?:---|\.\.\.)[ \t]*(?:\r?\n|\Z)", re.MULTILINE)  # as source.py: --- or ...
 _HEX_ONLY = re.compile(r"[0-9a-fA-F]+")
 
 
@@ -120,6 +120,7 @@ def _split(text: str) -> tuple[str, str, int, int]:
 
 
 def _compose(front: str) -> yaml.MappingNode:
+    """The front matter's root node; its marks locate the block to replace."""
     try:
         node = yaml.compose(front, Loader=yaml.SafeLoader)  # pure-Python: marks are str offsets
     except yaml.YAMLError as exc:
@@ -132,6 +133,7 @@ def _compose(front: str) -> yaml.MappingNode:
 
 
 def _line_start(text: str, index: int) -> int:
+    """Offset of the start of the line holding `index` (edits work on whole lines)."""
     return text.rfind("\n", 0, index) + 1
 
 
@@ -169,6 +171,7 @@ def _block_span(front: str, root: yaml.MappingNode) -> tuple[int, int, int] | No
 
 
 def _mapping_indent(root: yaml.MappingNode) -> int:
+    """Column of the top-level keys, so an appended block lines up with them."""
     return root.value[0][0].start_mark.column if root.value else 0
 
 
@@ -193,6 +196,7 @@ def set_gate_evaluation(text: str, evaluation: Mapping[str, Any]) -> str:
 
 
 def _loaded(front: str) -> dict[str, Any]:
+    """The front matter as data, for the before/after comparison."""
     data = yaml.load(front, Loader=yaml.SafeLoader)
     return data if isinstance(data, dict) else {}
 

@@ -133,6 +133,7 @@ MAX_PROCESSES = 256  # RLIMIT_NPROC for the sandbox's own uid (see _drop_privile
 
 
 def _probe(drop: bool) -> subprocess.CompletedProcess[bytes]:
+    """Start an empty sandbox, to learn whether this machine can make one."""
     return subprocess.run(
         [*_bwrap_argv(None, 64), "true"],
         capture_output=True,
@@ -256,10 +257,12 @@ def _run_sandboxed(
 
 
 def _normalise(data: bytes) -> bytes:
+    """Line endings and final newlines are not part of a result (docs/gate.md)."""
     return data.replace(b"\r\n", b"\n").rstrip(b"\n")
 
 
 def _first_difference(got: bytes, want: bytes) -> str:
+    """Where output and results part, so a mismatch can be read without a diff tool."""
     g, w = got.split(b"\n"), want.split(b"\n")
     for i, (a, b) in enumerate(zip(g, w), start=1):
         if a != b:
@@ -270,11 +273,13 @@ def _first_difference(got: bytes, want: bytes) -> str:
 
 
 def _show(line: bytes, limit: int = 120) -> str:
+    """A line quoted and shortened for a one-line detail."""
     text = line.decode("utf-8", "replace")
     return repr(text if len(text) <= limit else text[:limit] + "…")
 
 
 def _tail(stderr: bytes, lines: int = 5) -> str:
+    """The last lines of stderr, where the reason for a failure usually is."""
     text = stderr.decode("utf-8", "replace").strip().splitlines()[-lines:]
     return " | ".join(t.strip() for t in text if t.strip())
 
@@ -307,6 +312,7 @@ def _inside(base: Path, path: Path) -> Path | None:
 
 
 def _exit_detail(code: int, stderr: bytes, what: str) -> str:
+    """A plain sentence for a non-zero exit or a signal, naming the limit hit."""
     if code < 0 or code > 128:
         signo = -code if code < 0 else code - 128
         try:

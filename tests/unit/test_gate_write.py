@@ -91,6 +91,11 @@ def test_crlf_and_bom_are_kept() -> None:
     assert _front(out)["gate_evaluation"] == EVAL
 
 
+def test_yaml_document_end_closes_the_front_matter_as_in_source_py() -> None:
+    src = "---\nid: x\n...\nBody\n"
+    assert set_gate_evaluation(src, EVAL) == "---\nid: x\n" + render_block(EVAL) + "...\nBody\n"
+
+
 def test_indented_front_matter_keeps_its_indentation() -> None:
     src = "---\n  id: x\n  gate_evaluation: null\n  note: n\n---\nBody\n"
     out = set_gate_evaluation(src, EVAL)
