@@ -1,0 +1,61 @@
+"""Session fixtures for the real-tool checks (issue 6): one server, one browser, one vnu run."""
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+
+from sitecheck import CHROMIUM, CHROMIUM_ARGS, AXE_JS, Served, require_tool, serve_directory
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+HAND_MADE_SITE = FIXTURES / "site"
+BROKEN_SITE = FIXTURES / "broken"
+
+
+@pytest.fixture(scope="session")
+def site_root(request: pytest.FixtureRequest) -> Path:
+    """The site under test: the lead's `built_site` when defined, else the hand-made fixture."""
+    try:
+        return Path(request.getfixturevalue("built_site"))
+    except pytest.FixtureLookupError:
+        return HAND_MADE_SITE
+
+
+@pytest.fixture(scope="session")
+def site_is_built(site_root: Path) -> bool:
+    """True when testing a real `srchgen build` output rather than the hand-made fixture."""
+    return site_root != HAND_MADE_SITE
+
+
+@pytest.fixture(scope="session")
+def site_server(site_root: Path) -> Iterator[Served]:
+    """The site served on 127.0.0.1 under /repo/, as GitHub Pages serves a project site."""
+    with serve_directory(site_root) as served:
+        yield served
+
+
+@pytest.fixture(scope="session")
+def chromium_browser() -> Iterator[object]:
+    """One headless Debian Chromium for the whole session, driven by Playwright."""
+    require_tool(importlib.util.find_spec("playwright") is not None,
+                 "Python package playwright is not installed (pinned in requirements.lock)")
+    require_tool(CHROMIUM.is_file(), f"Chromium not found at {CHROMIUM} (Debian package chromium)")
+    from playwright.sync_api import sync_playwright
+
+    pw = sync_playwright().start()
+    try:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+    finally:
+        pw.stop()
+
+
+@pytest.fixture(scope="session")
+def axe_ready() -> None:
+    """Skip (or fail under CI) when axe-core is not installed."""
+    require_tool(AXE_JS.is_file(), "axe-core missing: node_modules/axe-core/axe.min.js (npm ci)")
