@@ -7,7 +7,7 @@ from typing import Iterator
 
 import pytest
 
-from sitecheck import CHROMIUM, CHROMIUM_ARGS, AXE_JS, Served, require_tool, serve_directory
+from sitecheck import AXE_JS, CHROMIUM, CHROMIUM_ARGS, Served, VnuMessage, require_tool, run_vnu, serve_directory, vnu_available
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 HAND_MADE_SITE = FIXTURES / "site"
@@ -59,3 +59,11 @@ def chromium_browser() -> Iterator[object]:
 def axe_ready() -> None:
     """Skip (or fail under CI) when axe-core is not installed."""
     require_tool(AXE_JS.is_file(), "axe-core missing: node_modules/axe-core/axe.min.js (npm ci)")
+
+
+@pytest.fixture(scope="session")
+def vnu_all(site_root: Path) -> dict[Path, tuple[list[VnuMessage], int]]:
+    """One Nu Html Checker run (one JVM) over the site under test and the broken fixture."""
+    ok, why = vnu_available()
+    require_tool(ok, why)
+    return run_vnu(site_root, BROKEN_SITE)

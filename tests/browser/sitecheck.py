@@ -292,21 +292,21 @@ def crawl(served: Served, extra_starts: tuple[str, ...] = (), own_base_url: str 
     """
     result = CrawlResult()
     origin = urllib.parse.urlsplit(served.origin)
-    queue: deque[tuple[str, str, str]] = deque([(served.base, "(start)", "start")])
-    queue.extend((served.url(s), "(start)", "start-404-ok") for s in extra_starts)
+    queue: deque[tuple[str, str, str, str]] = deque([(served.base, "(start)", "start", served.base)])
+    queue.extend((served.url(s), "(start)", "start-404-ok", s) for s in extra_starts)
     seen: set[str] = set()
     ids: dict[str, set[str]] = {}
     fragments: list[tuple[str, str, str, str]] = []
 
     while queue:
-        url, source, where = queue.popleft()
+        url, source, where, raw_target = queue.popleft()
         if url in seen:
             continue
         seen.add(url)
         status, ctype, body, final = _fetch(url)
         result.status[url] = status
         if status >= 400 and where != "start-404-ok":
-            result.broken.append(Problem(source, where, url, f"HTTP {status}"))
+            result.broken.append(Problem(source, where, raw_target, f"HTTP {status} for {url}"))
             continue
         if ctype == "text/html":
             result.html.add(final)
@@ -339,15 +339,18 @@ def crawl(served: Served, extra_starts: tuple[str, ...] = (), own_base_url: str 
             if not parts.path.startswith(served.base[len(served.origin):]):
                 result.broken.append(Problem(final, ref.where, raw, f"outside the site prefix {PREFIX} (root-relative link?)"))
                 continue
-            bare = urllib.parse.urlunsplit(parts._replace(fragment=""))
+            # dir/ and dir/index.html are one page: fetch and report it once.
+            path = parts.path[: -len("index.html")] if parts.path.endswith("/index.html") else parts.path
+            bare = urllib.parse.urlunsplit(parts._replace(path=path, fragment=""))
             if parts.fragment and not ref.resource:
-                fragments.append((final, ref.where, bare, urllib.parse.unquote(parts.fragment)))
+                fragments.append((final, ref.where, bare, raw))
             if bare not in seen:
-                queue.append((bare, final, ref.where))
+                queue.append((bare, final, ref.where, raw))
 
-    for source, where, target, frag in fragments:
+    for source, where, target, raw in fragments:
+        frag = urllib.parse.unquote(urllib.parse.urlsplit(raw).fragment)
         if target in ids and frag != "top" and frag not in ids[target]:
-            result.broken.append(Problem(source, where, f"{target}#{frag}", "no element with that id"))
+            result.broken.append(Problem(source, where, raw, f"no element with id {frag!r} in {target}"))
     return result
 
 
@@ -375,32 +378,34 @@ def vnu_available() -> tuple[bool, str]:
     return True, ""
 
 
-def run_vnu(root: Path) -> tuple[list[VnuMessage], int]:
-    """Check every HTML file under `root` in one JVM run; return errors and files checked."""
-    files = sorted(p for p in root.rglob("*") if p.suffix in (".html", ".htm") and p.is_file())
-    if not files:
-        return [], 0
+def run_vnu(*roots: Path) -> dict[Path, tuple[list[VnuMessage], int]]:
+    """Check every HTML file under each root in one JVM run: per root, its errors and file count."""
+    roots = tuple(r.resolve() for r in roots)
+    counts = {r: sum(1 for p in r.rglob("*") if p.suffix in (".html", ".htm") and p.is_file()) for r in roots}
+    results: dict[Path, tuple[list[VnuMessage], int]] = {r: ([], counts[r]) for r in roots}
+    todo = [str(r) for r in roots if counts[r]]
+    if not todo:
+        return results
     proc = subprocess.run(
-        ["java", "-Xss2m", "-jar", str(VNU_JAR), "--errors-only", "--format", "json", "--skip-non-html", str(root)],
+        ["java", "-Xss2m", "-jar", str(VNU_JAR), "--errors-only", "--format", "json", "--skip-non-html", *todo],
         capture_output=True, text=True, timeout=600, check=False,
     )
     try:
         report = json.loads(proc.stderr or proc.stdout)
     except json.JSONDecodeError as err:
         raise RuntimeError(f"vnu exited {proc.returncode} without JSON: {proc.stderr[-2000:]}") from err
-    messages = []
     for m in report.get("messages", []):
         if m.get("type") not in ("error", "non-document-error"):
             continue
-        raw = urllib.parse.unquote(urllib.parse.urlsplit(m.get("url", "")).path)
-        try:
-            rel = Path(raw).resolve().relative_to(root.resolve()).as_posix()
-        except ValueError:
-            rel = raw or "(vnu)"
+        raw = Path(urllib.parse.unquote(urllib.parse.urlsplit(m.get("url", "")).path)).resolve()
+        # The deepest root holding the file owns the message (roots may nest).
+        owners = sorted((r for r in roots if raw.is_relative_to(r)), key=lambda r: len(r.parts))
+        owner = owners[-1] if owners else roots[0]
+        rel = raw.relative_to(owner).as_posix() if owners else str(raw)
         line = m.get("lastLine", m.get("firstLine", 0))
         col = m.get("firstColumn", m.get("lastColumn", 0))
-        messages.append(VnuMessage(rel, line, col, m.get("message", "")))
-    return messages, len(files)
+        results[owner][0].append(VnuMessage(rel, line, col, m.get("message", "")))
+    return results
 
 
 # --- axe-core --------------------------------------------------------------------
