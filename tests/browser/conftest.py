@@ -2,6 +2,9 @@
 from __future__ import annotations
 
 import importlib.util
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 from typing import Iterator
 
@@ -15,18 +18,26 @@ BROKEN_SITE = FIXTURES / "broken"
 
 
 @pytest.fixture(scope="session")
-def site_root(request: pytest.FixtureRequest) -> Path:
-    """The site under test: the lead's `built_site` when defined, else the hand-made fixture."""
+def site_root(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The site under test: the lead's `built_site` when defined, else the hand-made fixture.
+
+    The fixture is copied and given a Pagefind bundle, as `srchgen build` ends (SPEC §4).
+    """
     try:
         return Path(request.getfixturevalue("built_site"))
     except pytest.FixtureLookupError:
-        return HAND_MADE_SITE
+        pass
+    site = tmp_path_factory.mktemp("hand-made") / "site"
+    shutil.copytree(HAND_MADE_SITE, site)
+    subprocess.run([sys.executable, "-m", "pagefind", "--site", str(site)],
+                   check=True, capture_output=True, timeout=120)
+    return site
 
 
 @pytest.fixture(scope="session")
 def site_is_built(site_root: Path) -> bool:
     """True when testing a real `srchgen build` output rather than the hand-made fixture."""
-    return site_root != HAND_MADE_SITE
+    return "hand-made" not in site_root.parent.name
 
 
 @pytest.fixture(scope="session")
