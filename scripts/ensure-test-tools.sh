@@ -9,7 +9,7 @@ set -uo pipefail
 
 cd "$(dirname "$0")/.."
 PYTHON="${PYTHON:-.venv/bin/python}"
-CHROMIUM="${CHROMIUM:-/usr/bin/chromium}"
+CHROMIUM="${SRCHGEN_CHROMIUM:-/usr/bin/chromium}"  # the tests read the same variable
 status=0
 
 say() { printf 'ensure-test-tools: %s\n' "$*"; }

@@ -220,7 +220,9 @@ class _LinkParser(HTMLParser):
         if tag == "base" and "href" in a and self.base is None:
             self.base = a["href"]
         if tag in ("a", "area") and "href" in a:
-            self.refs.append(_Ref(a["href"], f"{tag}[href]", False))
+            # A visible permalink (rel=bookmark) may be absolute; other anchors may not.
+            bookmark = "bookmark" in a.get("rel", "").lower().split()
+            self.refs.append(_Ref(a["href"], f"{tag}[rel=bookmark]" if bookmark else f"{tag}[href]", False))
         elif tag == "link" and "href" in a:
             rels = set(a.get("rel", "").lower().split())
             self.refs.append(_Ref(a["href"], f"link[rel={a.get('rel', '')}]", bool(rels & _RESOURCE_RELS)))
@@ -323,7 +325,7 @@ def crawl(served: Served, extra_starts: tuple[str, ...] = (), own_base_url: str 
             raw = ref.url.strip()
             if raw in ("", "#"):
                 continue
-            if own_base_url and raw.startswith(own_base_url) and (ref.where.startswith(("a[", "img[", "script[")) or ref.resource):
+            if own_base_url and raw.startswith(own_base_url) and (ref.where in ("a[href]", "area[href]") or ref.resource):
                 result.broken.append(Problem(final, ref.where, raw, f"absolute link to the site's own URL {own_base_url}; internal links must be relative"))
             target = urllib.parse.urljoin(page_base, raw)
             parts = urllib.parse.urlsplit(target)
