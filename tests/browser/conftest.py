@@ -35,12 +35,6 @@ def site_root(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathF
 
 
 @pytest.fixture(scope="session")
-def site_is_built(site_root: Path) -> bool:
-    """True when testing a real `srchgen build` output rather than the hand-made fixture."""
-    return "hand-made" not in site_root.parent.name
-
-
-@pytest.fixture(scope="session")
 def site_server(site_root: Path) -> Iterator[Served]:
     """The site served on 127.0.0.1 under /repo/, as GitHub Pages serves a project site."""
     with serve_directory(site_root) as served:

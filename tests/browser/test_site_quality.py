@@ -35,27 +35,30 @@ def test_nu_html_checker_finds_no_error(vnu_errors: tuple[list[VnuMessage], int]
     assert not messages, f"{len(messages)} Nu Html Checker error(s):\n" + "\n".join(map(str, messages))
 
 
-@pytest.fixture(params=["light", "dark"])
-def scheme_page(request: pytest.FixtureRequest, chromium_browser) -> Iterator[object]:
-    """A fresh page in the requested color scheme; JS errors are collected on it."""
+@pytest.fixture(scope="module", params=["light", "dark"])
+def scheme_context(request: pytest.FixtureRequest, chromium_browser) -> Iterator[object]:
+    """One browser context per colour scheme for the module (tests are grouped by scheme)."""
     context = chromium_browser.new_context(color_scheme=request.param)
-    page = context.new_page()
-    page.js_errors = []  # type: ignore[attr-defined]
-    page.on("pageerror", lambda exc: page.js_errors.append(str(exc)))  # type: ignore[attr-defined]
-    yield page
+    yield context
     context.close()
 
 
 @pytest.mark.parametrize("kind", list(PAGE_TYPES))
-def test_axe_finds_no_violation(scheme_page, axe_ready, site_server: Served, site_root: Path, kind: str) -> None:
+def test_axe_finds_no_violation(scheme_context, axe_ready, site_server: Served, site_root: Path, kind: str) -> None:
     """axe-core: zero violations on one page of each type, light and dark (prefers-color-scheme)."""
     url = page_url(site_server.base, find_page(site_root, kind))
     if kind == "404":
         url = site_server.url("no/such/page/")  # as a reader meets it: at depth, status 404
-    scheme_page.goto(url, wait_until="load")
-    violations = run_axe(scheme_page)
+    page = scheme_context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    try:
+        page.goto(url, wait_until="load")
+        violations = run_axe(page)
+    finally:
+        page.close()
     assert not violations, f"axe on {url}:\n{format_axe(violations)}"
-    assert not scheme_page.js_errors, f"JavaScript errors on {url}: {scheme_page.js_errors}"
+    assert not errors, f"JavaScript errors on {url}: {errors}"
 
 
 def _effective_colors(page) -> list[str]:
