@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import importlib.util
+import os
 import shutil
 import subprocess
 import sys
@@ -10,23 +11,26 @@ from typing import Iterator
 
 import pytest
 
-from sitecheck import AXE_JS, CHROMIUM, CHROMIUM_ARGS, Served, VnuMessage, require_tool, run_vnu, serve_directory, vnu_available
+from tests.browser.sitecheck import AXE_JS, BROKEN_SITE, HAND_MADE_SITE, CHROMIUM, CHROMIUM_ARGS, Served, VnuMessage, require_tool, run_vnu, serve_directory, vnu_available
 
-FIXTURES = Path(__file__).resolve().parent / "fixtures"
-HAND_MADE_SITE = FIXTURES / "site"
-BROKEN_SITE = FIXTURES / "broken"
 
 
 @pytest.fixture(scope="session")
 def site_root(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The site under test: the lead's `built_site` when defined, else the hand-made fixture.
+    """The site under test: `built_site` when defined, else the hand-made fixture.
+
+    SRCHGEN_BROWSER_SITE=fixture forces the hand-made fixture; =PATH checks that built site.
 
     The fixture is copied and given a Pagefind bundle, as `srchgen build` ends (SPEC §4).
     """
-    try:
-        return Path(request.getfixturevalue("built_site"))
-    except pytest.FixtureLookupError:
-        pass
+    chosen = os.environ.get("SRCHGEN_BROWSER_SITE", "")  # "fixture", or a built site's path
+    if chosen and chosen != "fixture":
+        return Path(chosen).resolve()
+    if chosen != "fixture":
+        try:
+            return Path(request.getfixturevalue("built_site"))
+        except pytest.FixtureLookupError:
+            pass
     site = tmp_path_factory.mktemp("hand-made") / "site"
     shutil.copytree(HAND_MADE_SITE, site)
     subprocess.run([sys.executable, "-m", "pagefind", "--site", str(site)],

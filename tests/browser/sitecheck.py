@@ -30,6 +30,9 @@ CHROMIUM = Path(os.environ.get("SRCHGEN_CHROMIUM", "/usr/bin/chromium"))
 VNU_JAR = REPO / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
 AXE_JS = REPO / "node_modules" / "axe-core" / "axe.min.js"
 SCREENSHOTS = Path(os.environ.get("SRCHGEN_SCREENSHOTS", REPO / "tests" / "browser" / "screenshots"))
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+HAND_MADE_SITE = FIXTURES / "site"  # stands in for `built_site` where it is not defined
+BROKEN_SITE = FIXTURES / "broken"  # planted defects: proves each checker can fail
 PREFIX = "/repo/"  # GitHub Pages project site: https://org.github.io/repo/ (SPEC §4)
 
 # Playwright's own browser download fails here: always Debian's chromium with these.
@@ -63,6 +66,8 @@ PAGE_TYPES: dict[str, tuple[str, ...]] = {
     "gate": ("gate/*/index.html", "gates/*/index.html"),
     "level": ("level/*/index.html", "levels/*/index.html"),
     "topic": ("topic/*/index.html", "topics/*/index.html"),
+    "topics": ("topics/index.html",),
+    "search": ("search/index.html",),
     "guide": ("guide/index.html",),
     "about": ("about/index.html",),
     "graph": ("graph/index.html",),

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from sitecheck import CrawlResult, Served, _LinkParser, crawl
+from tests.browser.sitecheck import CrawlResult, Served, _LinkParser, crawl
 
 DEEP_MISSING = "no/such/page/at/depth/"
 OWN_BASE_URL = "https://example.org/repo/"  # the base_url `built_site` is built with

@@ -6,7 +6,7 @@ from typing import Iterator
 
 import pytest
 
-from sitecheck import (
+from tests.browser.sitecheck import (
     PAGE_TYPES, SCREENSHOTS, Served, VnuMessage, find_page, format_axe, page_url,
     run_axe,
 )
@@ -38,7 +38,8 @@ def test_nu_html_checker_finds_no_error(vnu_errors: tuple[list[VnuMessage], int]
 @pytest.fixture(scope="module", params=["light", "dark"])
 def scheme_context(request: pytest.FixtureRequest, chromium_browser) -> Iterator[object]:
     """One browser context per colour scheme for the module (tests are grouped by scheme)."""
-    context = chromium_browser.new_context(color_scheme=request.param)
+    # bypass_csp: the pages forbid inline script (good); axe is injected as one.
+    context = chromium_browser.new_context(color_scheme=request.param, bypass_csp=True)
     yield context
     context.close()
 

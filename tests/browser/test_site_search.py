@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from sitecheck import Served, find_page, page_url
+from tests.browser.sitecheck import Served, find_page, page_url
 
 # Filters the search bundle must offer (SPEC §4), matched loosely against Pagefind's filter names.
 FILTER_WORDS = ("tier", "gate", "level", "section")
@@ -113,16 +113,17 @@ def test_search_offers_the_triage_filters(chromium_browser, site_server: Served,
 SEARCH_INPUT = "input[type=search], .pagefind-ui__search-input, [role=search] input"
 
 
-def test_typing_a_query_shows_the_record(chromium_browser, site_server: Served, search_target) -> None:
-    """On the index, typing the word into the search box adds a link to the record."""
+def test_typing_a_query_shows_the_record(chromium_browser, site_server: Served, site_root: Path, search_target) -> None:
+    """On the search page, typing the word into the search box adds a link to the record."""
     rel, word = search_target
+    start = page_url(site_server.base, find_page(site_root, "search"))
     page = chromium_browser.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     try:
-        page.goto(site_server.base, wait_until="load")
+        page.goto(start, wait_until="load")
         box = page.locator(SEARCH_INPUT).first
-        assert box.count() == 1, f"no search box on the index ({SEARCH_INPUT})"
+        box.wait_for(state="visible", timeout=15000)  # Pagefind's UI draws it after load
         links = page.locator(f"a[href*='{rel}']")
         before = links.count()
         box.fill(word)

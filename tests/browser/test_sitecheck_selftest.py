@@ -3,8 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import BROKEN_SITE
-from sitecheck import css_urls, crawl, format_axe, require_tool, run_axe, serve_directory
+from tests.browser.sitecheck import BROKEN_SITE, css_urls, crawl, format_axe, require_tool, run_axe, serve_directory
 
 
 @pytest.fixture(scope="module")
