@@ -385,16 +385,25 @@ def vnu_available() -> tuple[bool, str]:
     return True, ""
 
 
+def vnu_files(root: Path) -> list[Path]:
+    """Every HTML page, and the site's own stylesheets (Pagefind's bundle is not ours to fix)."""
+    return sorted(
+        p for p in root.rglob("*")
+        if p.suffix in (".html", ".htm", ".css") and p.is_file()
+        and not (p.suffix == ".css" and p.relative_to(root).parts[0] == "pagefind")
+    )
+
+
 def run_vnu(*roots: Path) -> dict[Path, tuple[list[VnuMessage], int]]:
-    """Check every HTML file under each root in one JVM run: per root, its errors and file count."""
+    """Check each root's pages and CSS in one JVM run: per root, its errors and file count."""
     roots = tuple(r.resolve() for r in roots)
-    counts = {r: sum(1 for p in r.rglob("*") if p.suffix in (".html", ".htm") and p.is_file()) for r in roots}
-    results: dict[Path, tuple[list[VnuMessage], int]] = {r: ([], counts[r]) for r in roots}
-    todo = [str(r) for r in roots if counts[r]]
+    files = {r: vnu_files(r) for r in roots}
+    results: dict[Path, tuple[list[VnuMessage], int]] = {r: ([], len(files[r])) for r in roots}
+    todo = [str(f) for r in roots for f in files[r]]
     if not todo:
         return results
     proc = subprocess.run(
-        ["java", "-Xss2m", "-jar", str(VNU_JAR), "--errors-only", "--format", "json", "--skip-non-html", *todo],
+        ["java", "-Xss2m", "-jar", str(VNU_JAR), "--errors-only", "--also-check-css", "--format", "json", *todo],
         capture_output=True, text=True, timeout=600, check=False,
     )
     try:

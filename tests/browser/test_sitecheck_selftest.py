@@ -59,11 +59,12 @@ def test_css_urls(css: str, urls: list[str]) -> None:
 
 
 def test_vnu_reports_errors_as_file_line_col(vnu_all) -> None:
-    """The Nu Html Checker flags the planted invalid nesting, located in index.html."""
+    """The Nu Html Checker flags the planted invalid nesting and CSS typo, located by file:line:col."""
     messages, checked = vnu_all[BROKEN_SITE.resolve()]
-    assert checked == 2
+    assert checked == 3  # two pages, one stylesheet
     rendered = [str(m) for m in messages]
     assert any(r.startswith("index.html:") and "“p”" in r for r in rendered), rendered
+    assert any(r.startswith("assets/style.css:4:") and "colr" in r for r in rendered), rendered
     assert not any(r.startswith("ok/") for r in rendered), rendered
 
 
