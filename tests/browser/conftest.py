@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -11,7 +12,10 @@ from typing import Iterator
 
 import pytest
 
-from tests.browser.sitecheck import AXE_JS, BROKEN_SITE, HAND_MADE_SITE, CHROMIUM, CHROMIUM_ARGS, Served, VnuMessage, require_tool, run_vnu, serve_directory, vnu_available
+from tests.browser.sitecheck import (
+    AXE_JS, BROKEN_SITE, CHROMIUM, CHROMIUM_ARGS, HAND_MADE_SITE, REPO, Served, VnuMessage, find_page,
+    require_tool, run_vnu, serve_directory, vnu_available,
+)
 
 
 
@@ -36,6 +40,38 @@ def site_root(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathF
     subprocess.run([sys.executable, "-m", "pagefind", "--site", str(site)],
                    check=True, capture_output=True, timeout=120)
     return site
+
+
+@pytest.fixture(scope="session")
+def paged_site(site_root: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A site with a second index page: `site_root` when it has one, else the shipped
+    records rebuilt with page_size = 2 through the public CLI (too few records to page at 50)."""
+    try:
+        find_page(site_root, "paginated")
+        return site_root
+    except LookupError:
+        pass
+    project = tmp_path_factory.mktemp("paged") / "project"
+    shutil.copytree(REPO / "records", project / "records")
+    text = (REPO / "pyproject.toml").read_text(encoding="utf-8")
+    if "[tool.srchgen]" not in text:
+        text += "\n[tool.srchgen]\n"
+    text = re.sub(r"(?m)^page_size\s*=.*\n", "", text).replace("[tool.srchgen]\n", "[tool.srchgen]\npage_size = 2\n", 1)
+    (project / "pyproject.toml").write_text(text, encoding="utf-8")
+    proc = subprocess.run([sys.executable, "-m", "srchgen", "build", "--base-url", "https://example.org/repo/", "--no-search"],
+                          cwd=project, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, f"paged build failed:\n{proc.stdout}\n{proc.stderr}"
+    return project / "site"
+
+
+@pytest.fixture(scope="session")
+def paged_server(paged_site: Path, site_root: Path, request: pytest.FixtureRequest) -> Iterator[Served]:
+    """`paged_site` served under /repo/ (the main server when it is the same site)."""
+    if paged_site == site_root:
+        yield request.getfixturevalue("site_server")
+        return
+    with serve_directory(paged_site) as served:
+        yield served
 
 
 @pytest.fixture(scope="session")

@@ -21,10 +21,18 @@ def vnu_errors(vnu_all: dict[Path, tuple[list[VnuMessage], int]], site_root: Pat
     return vnu_all[site_root.resolve()]
 
 
+def _site_for(kind: str, request: pytest.FixtureRequest) -> tuple[Served, Path]:
+    """Server and root holding a page of `kind`: paginated pages may need the paged build."""
+    if kind == "paginated":
+        return request.getfixturevalue("paged_server"), request.getfixturevalue("paged_site")
+    return request.getfixturevalue("site_server"), request.getfixturevalue("site_root")
+
+
 @pytest.mark.parametrize("kind", list(PAGE_TYPES))
-def test_page_type_exists(site_root: Path, kind: str) -> None:
-    """Every page type of SPEC §4 is in the site, so the checks below cover it."""
-    assert (site_root / find_page(site_root, kind)).is_file()
+def test_page_type_exists(request: pytest.FixtureRequest, kind: str) -> None:
+    """Every page type of SPEC §4 is built, so the checks below cover it."""
+    _, root = _site_for(kind, request)
+    assert (root / find_page(root, kind)).is_file()
 
 
 def test_nu_html_checker_finds_no_error(vnu_errors: tuple[list[VnuMessage], int], site_root: Path) -> None:
@@ -45,11 +53,12 @@ def scheme_context(request: pytest.FixtureRequest, chromium_browser) -> Iterator
 
 
 @pytest.mark.parametrize("kind", list(PAGE_TYPES))
-def test_axe_finds_no_violation(scheme_context, axe_ready, site_server: Served, site_root: Path, kind: str) -> None:
+def test_axe_finds_no_violation(scheme_context, axe_ready, request: pytest.FixtureRequest, kind: str) -> None:
     """axe-core: zero violations on one page of each type, light and dark (prefers-color-scheme)."""
-    url = page_url(site_server.base, find_page(site_root, kind))
+    served, root = _site_for(kind, request)
+    url = page_url(served.base, find_page(root, kind))
     if kind == "404":
-        url = site_server.url("no/such/page/")  # as a reader meets it: at depth, status 404
+        url = served.url("no/such/page/")  # as a reader meets it: at depth, status 404
     page = scheme_context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
