@@ -16,7 +16,7 @@ import click
 from srchgen import __version__
 from srchgen.build import Project, Report, build, check
 from srchgen.config import load_config
-from srchgen.errors import ConfigError, Problem
+from srchgen.errors import ConfigError, Problem, sort_problems
 from srchgen.schema import json_schema
 
 
@@ -93,11 +93,20 @@ def build_cmd(records: str | None, out: str | None, base_url: str | None, strict
 
 @main.command("check")
 @click.option("--records", metavar="DIR", help="Folder of record files [default: records/].")
+@click.option("--base", metavar="GIT-REF", help="Also check that records changed only additively since this git ref (SPEC §3).")
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
-def check_cmd(records: str | None, strict: bool) -> None:
+def check_cmd(records: str | None, base: str | None, strict: bool) -> None:
     """Validate every record and report all problems; writes nothing."""
     project = make_project(records, None)
     report = check(project, strict=strict)
+    if base is not None:
+        from srchgen.history import check_base
+
+        try:
+            found = check_base(project.records, project.records_display, base)
+        except ConfigError as e:
+            _fail_usage(e.problems)
+        report.problems = sort_problems(report.problems + found)
     report_problems(report)
     if report.errors:
         sys.exit(1)
