@@ -5,11 +5,13 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any, Iterator, Sequence
 
+from srchgen import relevance
 from srchgen.errors import Position, Problem
 from srchgen.source import Path_, SourceFile, abstract_of
 
 if TYPE_CHECKING:
-    from srchgen.validate import Valid
+    from srchgen.schema import Record
+    from srchgen.validate import Facts
 
 MAX_TITLE = 200
 # The abstract `srchgen new` writes; it passes check, with this warning, until replaced.
@@ -56,8 +58,8 @@ def lint_suspect_characters(src: SourceFile) -> list[Problem]:
     return out
 
 
-def lint_record(v: "Valid") -> list[Problem]:
-    src, rec = v.source, v.record
+def lint_record(src: SourceFile, rec: "Record", signed: bool) -> list[Problem]:
+    """The warnings that need only this record."""
     out = lint_suspect_characters(src)
     abstract = abstract_of(src.body)
     m = _LABEL.match(abstract)
@@ -69,34 +71,26 @@ def lint_record(v: "Valid") -> list[Problem]:
         out.append(_w(src, _body_pos(src, idx), "the abstract is still the placeholder written by 'srchgen new'; replace it with the abstract"))
     if rec.title is not None and len(rec.title) > MAX_TITLE:
         out.append(_w(src, src.value_pos(("title",)), f"title: {len(rec.title)} characters; keep titles within {MAX_TITLE} (listings cut them)"))
-    if relevance is not None and not relevance.addresses_question(rec.research_question, abstract):
-        out.append(_w(src, _body_pos(src, len(abstract) - len(abstract.lstrip())), "the abstract does not appear to address the research question (relevance lint); check that the right abstract is attached"))
+    if not relevance.addresses_question(rec.research_question, abstract):
+        missing = [term for term, _, found in relevance.explain(rec.research_question, abstract) if not found][:6]
+        terms = f" (question terms it never mentions: {', '.join(missing)})" if missing else ""
+        out.append(_w(src, _body_pos(src, len(abstract) - len(abstract.lstrip())), f"the abstract does not appear to address the research question{terms}; check that the right abstract is attached (relevance lint)"))
+    if rec.gate_evaluation is not None and not signed:
+        out.append(_w(src, src.key_pos(("gate_evaluation",)), "gate_evaluation: unsigned (no gate_signers configured); the page shows it as unsigned"))
     return out
 
 
-def lint(valid: Sequence["Valid"], signed: bool) -> list[Problem]:
-    """Every warning of SPEC §2 over the valid records."""
+def lint_registry(facts: Sequence["Facts"]) -> list[Problem]:
+    """The warnings across records: the same question twice, one-way related links."""
     out: list[Problem] = []
-    by_id = {v.record.id: v for v in valid}
-    questions: dict[str, "Valid"] = {}
-    for v in valid:
-        src, rec = v.source, v.record
-        out.extend(lint_record(v))
-        key = " ".join(rec.research_question.lower().split())
-        if key in questions:
-            out.append(_w(src, src.value_pos(("research_question",)), f"research_question: the same question as {questions[key].source.path}"))
+    related = {f.id: set(f.related) for f in facts}
+    questions: dict[str, "Facts"] = {}
+    for f in facts:
+        if f.question in questions:
+            out.append(f.at("question", f"research_question: the same question as {questions[f.question].path}", "warning"))
         else:
-            questions[key] = v
-        for i, rid in enumerate(rec.related):
-            other = by_id.get(rid)
-            if other is not None and rec.id not in other.record.related:
-                out.append(_w(src, src.value_pos(("related", i)), f"related[{i}]: {rid} does not link back; add {rec.id} to its related list"))
-        if rec.gate_evaluation is not None and not signed:
-            out.append(_w(src, src.key_pos(("gate_evaluation",)), "gate_evaluation: unsigned (no gate_signers configured); the page shows it as unsigned"))
+            questions[f.question] = f
+        for i, rid in enumerate(f.related):
+            if rid in related and rid != f.id and f.id not in related[rid]:
+                out.append(f.at(f"related.{i}", f"related[{i}]: {rid} does not link back; add {f.id} to its related list", "warning"))
     return out
-
-
-try:  # the relevance lint is its own module (method documented in README)
-    from srchgen import relevance
-except ImportError:  # pragma: no cover - until the module lands
-    relevance = None  # type: ignore[assignment]
