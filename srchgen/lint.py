@@ -71,7 +71,7 @@ def lint_record(src: SourceFile, rec: "Record", signed: bool) -> list[Problem]:
         out.append(_w(src, _body_pos(src, idx), "the abstract is still the placeholder written by 'srchgen new'; replace it with the abstract"))
     if rec.title is not None and len(rec.title) > MAX_TITLE:
         out.append(_w(src, src.value_pos(("title",)), f"title: {len(rec.title)} characters; keep titles within {MAX_TITLE} (listings cut them)"))
-    if not relevance.addresses_question(rec.research_question, abstract):
+    if abstract.strip() and not relevance.addresses_question(rec.research_question, abstract):  # empty: an error already
         missing = [term for term, _, found in relevance.explain(rec.research_question, abstract) if not found][:6]
         terms = f" (question terms it never mentions: {', '.join(missing)})" if missing else ""
         out.append(_w(src, _body_pos(src, len(abstract) - len(abstract.lstrip())), f"the abstract does not appear to address the research question{terms}; check that the right abstract is attached (relevance lint)"))
