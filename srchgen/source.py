@@ -294,8 +294,8 @@ def parse_source(raw: bytes, path: str, name: str) -> tuple[SourceFile | None, l
         return None, [Problem(path, 2, 1, f"nested more than {MAX_DEPTH} levels deep")]
     if not isinstance(root, yaml.MappingNode):
         pos = _pos(root, offset) if root is not None else Position(2, 1)
-        found = "is empty" if root is None else ("is a list" if isinstance(root, yaml.SequenceNode) else "is a single value")
-        return None, [Problem.at(path, pos, f"front matter {found}; it must be a mapping of keys, one 'key: value' per line (manifest: ..., id: ..., ...)")]
+        found = "nothing" if root is None else ("a list" if isinstance(root, yaml.SequenceNode) else "a single value")
+        return None, [Problem.at(path, pos, f"front matter must be a mapping of keys, one 'key: value' per line (manifest: ..., id: ..., ...); found {found}")]
     walker = _Walker(offset)
     try:
         data = walker.walk(root, ())
@@ -354,7 +354,7 @@ def _artifact_fact(records_dir: Path, own: Path, stem: str, rel: str) -> Artifac
             where = "is a symbolic link" if link == rel else f"goes through the symbolic link '{link}'"
             return ArtifactFact(rel, f"{where}; attach the file itself")
     if not current.exists():
-        return ArtifactFact(rel, "does not exist; add the file under records/ or fix the path")
+        return ArtifactFact(rel, "file not found; add the file or fix the path (relative to records/)")
     if current.is_dir():
         return ArtifactFact(rel, "is a folder; name a file inside it")
     if not current.is_file():

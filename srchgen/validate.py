@@ -150,10 +150,6 @@ def explain(err: dict[str, Any], src: SourceFile) -> Problem:
         msg = f"NaN and infinity are not scores; expected a number from 0 to 10, found {found}"
     elif typ == "bool_type":
         msg = f"expected true or false, found {found}{_unquote_hint(src, loc)}"
-    elif typ in ("greater_than_equal", "less_than_equal") and loc[-1] == "score":
-        msg = f"expected a number from 0 to 10, found {found}"
-    elif typ == "greater_than_equal" and loc[-1] == "source_grounded":
-        msg = f"expected a whole number >= 0, found {found}"
     elif typ in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
         op = {"greater_than_equal": ">=", "less_than_equal": "<=", "greater_than": ">", "less_than": "<"}[typ]
         limit = next(iter(err.get("ctx", {}).values()), "")
@@ -180,7 +176,7 @@ def explain(err: dict[str, Any], src: SourceFile) -> Problem:
         items = _at(src.data, loc)
         if twice and isinstance(items, list):  # point at the second occurrence, not the list
             i = [n for n, item in enumerate(items) if item == twice.group(1)][1]
-            return Problem.at(src.path, src.value_pos(loc + (i,)), f"{dotted(loc + (i,))}: '{twice.group(1)}' is listed twice; remove one")
+            return Problem.at(src.path, src.value_pos(loc + (i,)), f"{name}: '{twice.group(1)}' is listed twice (again at {dotted(loc + (i,))}); remove one")
         day = re.fullmatch(r"'(\d{4})-(\d{2})-(\d{2})' is not a calendar date", msg)
         if day and 1 <= int(day.group(2)) <= 12:
             y, m = int(day.group(1)), int(day.group(2))
@@ -231,7 +227,7 @@ def check_record(src: SourceFile, rec: Record, config: Config) -> list[Problem]:
 
     today = config.today
     if not HEX_RE.fullmatch(src.stem):
-        out.append(Problem(src.path, 1, 1, f"file name '{src.name}' must be the record's 8 upper-case hex digits: rename it {rec.hex}.md (its id)"))
+        out.append(Problem(src.path, 1, 1, f"file name must be the record's 8 upper-case hex digits, e.g. {rec.hex}.md"))
     elif rec.hex != src.stem:
         err(("id",), f"id: {rec.id} does not match the file name {src.name}; the file must be {rec.hex}.md or the id SRCH:{src.stem}")
     out.extend(_check_abstract(src))

@@ -65,10 +65,10 @@ def test_new_values_that_yaml_would_misread_are_quoted(registry: Path) -> None:
     "change,message",
     [
         (["--score", "7.555"], "srchgen new: --score: review.score: at most two decimals, found 7.555"),
-        (["--claims", "-1"], "srchgen new: --claims: claims.source_grounded: expected a whole number >= 0, found number '-1'"),
+        (["--claims", "-1"], "srchgen new: --claims: claims.source_grounded: must be >= 0, found number '-1'"),
         (["--topics", "Soil Moisture"], "srchgen new: --topics: topics[0]: topic 'Soil Moisture' must be a lowercase slug such as 'vision-language-models'"),
         (["--date", "2027-01-01"], "srchgen new: --date: submitted: 2027-01-01 is in the future (today is 2026-11-01)"),
-        (["--score", "11"], "srchgen new: --score: review.score: expected a number from 0 to 10, found number '11.0'"),
+        (["--score", "11"], "srchgen new: --score: review.score: must be <= 10, found number '11.0'"),
     ],
 )
 def test_new_rejects_invalid_values_and_writes_nothing(registry: Path, change: list[str], message: str) -> None:
