@@ -193,6 +193,16 @@ _YAML_HINTS = (
 
 def _yaml_problem(e: yaml.YAMLError, offset: int, text: str = "") -> tuple[Position, str]:
     """A YAML syntax error as position + message, naming where an unclosed construct started."""
+    if isinstance(e, yaml.reader.ReaderError):  # a raw control character: libyaml gives only a byte offset
+        ch = chr(e.character) if isinstance(e.character, int) else str(e.character)
+        at = text.find(ch)
+        if at < 0:
+            return START, f"invalid YAML: character U+{ord(ch[:1] or ' '):04X} is not allowed"
+        line = text.count("\n", 0, at)
+        col = at - (text.rfind("\n", 0, at) + 1) + 1
+        return Position(line + offset + 1, col), (
+            f"invalid YAML: control character U+{ord(ch):04X} is not allowed in YAML; remove it"
+        )
     mark = getattr(e, "problem_mark", None) or getattr(e, "context_mark", None)
     pos = Position(mark.line + offset + 1, mark.column + 1) if mark else START
     problem = getattr(e, "problem", None) or str(e)
