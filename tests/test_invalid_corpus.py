@@ -81,3 +81,18 @@ def test_annotation_escapes_newlines_and_commas() -> None:
     p = Problem("records/a,b.md", 3, 4, "50% off\nnext")
     assert p.annotation() == "::error file=records/a%2Cb.md,line=3,col=4::50%25 off%0Anext"
     assert Problem("r.md", 1, 1, "w", "warning").annotation() == "::warning file=r.md,line=1,col=1::w"
+
+
+def test_file_over_one_mebibyte(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Generated here rather than committed: a 1 MiB fixture would bloat the repository."""
+    records = tmp_path / "records"
+    records.mkdir()
+    text = (CORPUS / "abstract-empty" / "records" / "1A2B3C4D.md").read_text() + "x" * (1024 * 1024)
+    (records / "1A2B3C4D.md").write_text(text)
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(main, ["check"], env=ENV)
+    assert result.exit_code == 1
+    size = len(text.encode())
+    assert _problem_lines(result.stderr) == [
+        f"records/1A2B3C4D.md:1:1: file is {size:,} bytes; a record may be at most 1,048,576 bytes (1 MiB)"
+    ]
