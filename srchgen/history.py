@@ -117,15 +117,18 @@ def compare(old: SourceFile, new: SourceFile, base: str) -> list[Problem]:
     o, n = old.data, new.data
     for key in ("id", "submitted"):
         if key in o and _norm(o[key]) != _norm(n.get(key)):
-            where = new.value_pos((key,)) if key in n else START
-            err(where, f"{key}: changed from {_norm(o[key])} (at {base}) to {_norm(n.get(key))}; a record's {key} never changes")
+            if key in n:
+                err(new.value_pos((key,)), f"{key}: changed from {_norm(o[key])} (at {base}) to {_norm(n[key])}; a record's {key} never changes")
+            else:
+                err(START, f"{key}: {_norm(o[key])} (at {base}) was removed; a record's {key} never changes")
     old_doi = o.get("doi")
     if isinstance(old_doi, str) and old_doi.strip():
         new_doi = n.get("doi")
         if not isinstance(new_doi, str) or new_doi.strip().lower() != old_doi.strip().lower():
-            where = new.value_pos(("doi",)) if "doi" in n else START
-            now = f"to {_norm(new_doi)}" if new_doi is not None else "removed"
-            err(where, f"doi: changed from {old_doi.strip()} (at {base}) {now}; a DOI once given never changes")
+            if new_doi is None:
+                err(new.value_pos(("doi",)) if "doi" in n else START, f"doi: {old_doi.strip()} (at {base}) was removed; a DOI once given never changes")
+            else:
+                err(new.value_pos(("doi",)), f"doi: changed from {old_doi.strip()} (at {base}) to {_norm(new_doi)}; a DOI once given never changes")
     out.extend(_corrections(old, new, base))
     out.extend(_gate(old, new, base))
     return out

@@ -137,7 +137,13 @@ CASES: list[tuple[str, Callable[[Path], None], list[str]]] = [
     ("doi-changed", edit(A, "zenodo.111", "zenodo.222"),
      [f"{A}:14:6: doi: changed from 10.5281/zenodo.111 (at base) to 10.5281/zenodo.222; a DOI once given never changes"]),
     ("doi-removed", edit(A, "doi: 10.5281/zenodo.111\n", ""),
-     [f"{A}:1:1: doi: changed from 10.5281/zenodo.111 (at base) removed; a DOI once given never changes"]),
+     [f"{A}:1:1: doi: 10.5281/zenodo.111 (at base) was removed; a DOI once given never changes"]),
+    ("doi-case-only", edit(A, "zenodo.111", "ZENODO.111"), []),
+    ("submitted-removed", edit(A, "submitted: 2026-05-28\n", ""),
+     [f"{A}:1:1: missing required key 'submitted'; add: submitted: YYYY-MM-DD",
+      f"{A}:1:1: submitted: 2026-05-28 (at base) was removed; a record's submitted never changes"]),
+    ("now-unparseable-reports-only-the-syntax-error", edit(B, "section: research", "section: [research"),
+     [f"{B}:7:7: invalid YAML: did not find expected ',' or ']' (while parsing a flow sequence started at line 6); close the list with ']' (items separated by ', ')"]),
     ("doi-added", edit(B, "report_artifact: false\n", "report_artifact: false\ndoi: 10.5281/zenodo.333\n"), []),
     ("id-changed", edit(B, "id: SRCH:5E6F7A8B", "id: SRCH:5E6F7A8C"),
      [f"{B}:3:5: id: SRCH:5E6F7A8C does not match the file name 5E6F7A8B.md; the file must be 5E6F7A8C.md or the id SRCH:5E6F7A8B",
@@ -214,3 +220,14 @@ def test_annotations_for_history_errors(repo: Path) -> None:
     result = CliRunner().invoke(main, ["check", "--base", "base"], env={**ENV, "GITHUB_ACTIONS": "true"})
     assert result.exit_code == 1
     assert f"::error file={B},line=1,col=1::record file deleted since base;" in result.stdout
+
+
+def test_unparseable_base_version_is_not_compared(repo: Path) -> None:
+    """A record broken at base and fixed now is judged by today's rules only."""
+    edit(B, "section: research", "section: [research")(repo)
+    git(repo, "commit", "-qam", "broken")
+    git(repo, "tag", "broken")
+    edit(B, "section: [research", "section: research")(repo)
+    edit(B, "submitted: 2026-05-29", "submitted: 2026-05-30")(repo)
+    result = CliRunner().invoke(main, ["check", "--base", "broken"], env=ENV)
+    assert result.exit_code == 0, result.output
