@@ -330,8 +330,12 @@ class Facts:
         return Problem(self.path, line, col, message, severity)
 
 
-def check_registry(facts: Sequence[Facts]) -> list[Problem]:
-    """Rules across records: unique ids and DOIs (the later file is reported), existing related ids."""
+def check_registry(facts: Sequence[Facts], other_ids: frozenset[str] = frozenset()) -> list[Problem]:
+    """Rules across records: unique ids and DOIs (the later file is reported), existing related ids.
+
+    `other_ids` are the ids written in records that failed the schema: they exist (and have their
+    own error), so linking to one is not also reported as an unknown id.
+    """
     out: list[Problem] = []
     ids: dict[str, Facts] = {}
     dois: dict[str, Facts] = {}
@@ -348,7 +352,7 @@ def check_registry(facts: Sequence[Facts]) -> list[Problem]:
                 dois[key] = f
     for f in facts:
         for i, rid in enumerate(f.related):
-            if rid != f.id and rid not in ids:
+            if rid != f.id and rid not in ids and rid not in other_ids:
                 out.append(f.at(f"related.{i}", f"related[{i}]: no record has the id {rid}"))
     return out
 
@@ -379,11 +383,19 @@ def validate(
         problems.extend(found)
         if rec is not None:
             valid.append(Valid(src, rec))
-    problems.extend(registry_problems([Facts.of(v.source, v.record) for v in valid]))
+    passed = {id(v.source) for v in valid}
+    schema_failed = frozenset(i for src in sources if id(src) not in passed for i in [written_id(src)] if i)
+    problems.extend(registry_problems([Facts.of(v.source, v.record) for v in valid], schema_failed))
     bad = {p.path for p in problems if p.severity == "error"}
     return [v for v in valid if v.source.path not in bad], problems
 
 
-def registry_problems(facts: Sequence[Facts]) -> list[Problem]:
+def registry_problems(facts: Sequence[Facts], other_ids: frozenset[str] = frozenset()) -> list[Problem]:
     """Cross-record errors and warnings over every schema-valid record (so a duplicated id is named as such)."""
-    return check_registry(facts) + lint.lint_registry(facts)
+    return check_registry(facts, other_ids) + lint.lint_registry(facts)
+
+
+def written_id(src: SourceFile | None) -> str | None:
+    """The id a record file declares, whatever else is wrong with it."""
+    value = src.data.get("id") if src is not None else None
+    return value if isinstance(value, str) else None
