@@ -125,7 +125,7 @@ def build_cmd(records: str | None, out: str | None, base_url: str | None, strict
 
 @main.command("check")
 @click.option("--records", metavar="DIR", help="Folder of record files [default: records/].")
-@click.option("--base", metavar="GIT-REF", help="Also check that records changed only additively since this git ref (SPEC §3).")
+@click.option("--base", metavar="GIT-REF", help="Also check records changed only additively since this git ref: corrections appended, id, submitted and DOI unchanged, no record deleted or renamed.")
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
 def check_cmd(records: str | None, base: str | None, strict: bool) -> None:
     """Validate every record and report all problems; writes nothing."""

@@ -153,3 +153,9 @@ def test_schema_url_uses_base_url() -> None:
     assert schema_url(Config(base_url="https://org.github.io/repo")) == "https://org.github.io/repo/schema/paper-manifest-v1.1.json"
     text = render(Draft("Q?", "research", 5, 0, "P", False), "0D0D0D0D", "https://x/schema.json")
     assert text.splitlines()[1] == "# yaml-language-server: $schema=https://x/schema.json"
+
+
+def test_section_choices_match_the_schema() -> None:
+    from srchgen.schema import Section
+
+    assert cli._SECTIONS == [s.value for s in Section]
