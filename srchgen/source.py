@@ -350,7 +350,9 @@ def _artifact_facts(records_dir: Path, stem: str, data: Mapping[str, Any]) -> di
 
 def _artifact_fact(records_dir: Path, own: Path, stem: str, rel: str) -> ArtifactFact:
     p = PurePosixPath(rel)
-    if rel.startswith("/") or "\\" in rel or p.is_absolute():
+    if "\\" in rel:
+        return ArtifactFact(rel, f"contains '\\'; separate folders with '/', e.g. {stem}/proof.lean")
+    if rel.startswith("/") or p.is_absolute():
         return ArtifactFact(rel, f"must be a relative path such as {stem}/proof.lean")
     if ".." in p.parts:
         return ArtifactFact(rel, f"must not contain '..'; give the path inside {stem}/")

@@ -134,7 +134,9 @@ def explain(err: dict[str, Any], src: SourceFile) -> Problem:
             return Problem.at(src.path, src.key_pos(loc), f"unknown key '{key}': derived fields are computed by srchgen, never written in a record; remove it")
         return Problem.at(src.path, src.key_pos(loc), f"unknown key '{key}'{_suggest(loc, key)}")
     pos = src.value_pos(loc)
-    if typ == "string_type":
+    if typ == "string_type" and (loc == ("id",) or (len(loc) == 2 and loc[0] == "related")):
+        msg = f"expected SRCH: followed by 8 hex digits, e.g. SRCH:08EA5386; found {found}"
+    elif typ == "string_type":
         msg = f"expected text, found {found}{_quote_hint(src, loc)}"
     elif typ in ("int_type", "int_from_float"):
         if isinstance(value, bool):
