@@ -51,7 +51,12 @@ def lint_suspect_characters(src: SourceFile) -> list[Problem]:
     for path, text in _strings(src.data, ()):
         m = _SUSPECT.search(text)
         if m:
-            out.append(_w(src, src.value_pos(path), f"{'.'.join(map(str, path))}: contains the invisible control or bidi-override character {_describe(m.group())}; remove it"))
+            pos = src.value_pos(path)
+            sc = src.scalars.get(path)
+            if sc is not None and not sc.quoted and "\n" not in text:  # a plain one-line scalar: its text is the raw text
+                pos = Position(pos.line, pos.col + m.start())
+            name = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in path).lstrip(".")
+            out.append(_w(src, pos, f"{name}: contains the invisible control or bidi-override character {_describe(m.group())}; remove it"))
     m = _SUSPECT.search(src.body)
     if m:
         out.append(_w(src, _body_pos(src, m.start()), f"body contains the invisible control or bidi-override character {_describe(m.group())}; remove it"))
