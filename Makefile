@@ -15,8 +15,11 @@ $(STAMP): pyproject.toml requirements.lock
 
 install: $(STAMP)
 
+# CI passes e.g. SITE_FLAGS="--base-url https://org.github.io/repo/" (.github/workflows/pages.yml)
+SITE_FLAGS ?=
+
 site: $(STAMP)
-	$(BIN)/srchgen build
+	$(BIN)/srchgen build $(SITE_FLAGS)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q

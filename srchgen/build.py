@@ -26,7 +26,7 @@ from srchgen.render import Facet, Output, Renderer, count_by, facets, make_envir
 from srchgen.schema import Record, Section, json_schema
 from srchgen.source import SourceFile, load_source, record_files
 from srchgen.summary import Summary, digest
-from srchgen.validate import Facts, SignatureCheck, registry_problems, validate_one
+from srchgen.validate import Facts, SignatureCheck, registry_problems, validate_one, written_id
 from srchgen.write import apply_changes, exchange, recover, write_site
 
 
@@ -173,7 +173,8 @@ def scan(project: Project, state: dict[str, Any], want_entries: bool) -> list[Sc
 
 def _problems(scanned: Sequence[Scanned]) -> list[Problem]:
     problems = [p for s in scanned for p in s.problems]
-    problems += registry_problems([s.facts for s in scanned if s.facts is not None])
+    other_ids = frozenset(i for s in scanned if s.facts is None for i in [written_id(s.source)] if i)
+    problems += registry_problems([s.facts for s in scanned if s.facts is not None], other_ids)
     return sort_problems(problems)
 
 
