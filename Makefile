@@ -8,7 +8,6 @@ STAMP := $(VENV)/.installed
 
 $(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
-	bash scripts/ensure-sandbox-tools.sh
 	$(BIN)/python -m pip install -q --disable-pip-version-check -r requirements.lock
 	$(BIN)/python -m pip install -q --disable-pip-version-check --no-deps -e .
 	touch $(STAMP)
@@ -22,6 +21,8 @@ site: $(STAMP)
 	$(BIN)/srchgen build $(SITE_FLAGS)
 
 test: $(STAMP)
+	bash scripts/ensure-sandbox-tools.sh
+	PYTHON=$(BIN)/python bash scripts/ensure-test-tools.sh
 	$(BIN)/python -m pytest -q
 
 serve: $(STAMP)
