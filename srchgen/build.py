@@ -15,7 +15,7 @@ import subprocess
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, Iterable, Iterator, Sequence
 
 from srchgen import __version__, cache, feeds, routes
 from srchgen.config import Config
@@ -26,8 +26,11 @@ from srchgen.render import Facet, Output, Renderer, count_by, facets, make_envir
 from srchgen.schema import Record, Section, json_schema
 from srchgen.source import SourceFile, load_source, record_files
 from srchgen.summary import Summary, digest
-from srchgen.validate import Facts, SignatureCheck, registry_problems, validate_one, written_id
+from srchgen.validate import Facts, registry_problems, validate_one, written_id
 from srchgen.write import apply_changes, exchange, recover, write_site
+
+if TYPE_CHECKING:
+    from srchgen.gate_check import SignatureChecker
 
 
 @dataclass(frozen=True)
@@ -74,13 +77,18 @@ class Scanned:
     cached: tuple[Any, ...] | None = None  # the cache row to keep when reused
 
 
-def signature_checker(project: Project) -> SignatureCheck | None:
-    """The SSH-signature rule when `gate_signers` is configured (SPEC §2), else None."""
+def signature_checker(project: Project) -> "SignatureChecker | None":
+    """The SSH-signature rule when `gate_signers` is configured (SPEC §2), else None.
+
+    Raises ConfigError (exit 2) when the allowed_signers file is missing or malformed.
+    """
     if not project.config.gate_signers:
         return None
     from srchgen.gate_check import make_signature_checker
 
-    return make_signature_checker(project.root / project.config.gate_signers, project.config.gate_signers)
+    return make_signature_checker(
+        project.root / project.config.gate_signers, project.config.gate_signers, project.root / "pyproject.toml"
+    )
 
 
 def _templates_digest(project: Project) -> str:
@@ -127,7 +135,7 @@ def _thaw_problems(rows: Iterable[tuple[str, int, int, str, str]]) -> list[Probl
     return [Problem(p, line, col, msg, sev) for p, line, col, msg, sev in rows]  # type: ignore[arg-type]
 
 
-def process(project: Project, file: Path, st: tuple[int, int, int], check_signature: SignatureCheck | None, want_entry: bool) -> Scanned:
+def process(project: Project, file: Path, st: tuple[int, int, int], check_signature: "SignatureChecker | None", want_entry: bool) -> Scanned:
     """Load and validate one record; derive and render it when it is valid and pages are wanted."""
     src, problems = load_source(file, project.records, project.records_display)
     scanned = Scanned(file.name, st, problems)
@@ -140,7 +148,9 @@ def process(project: Project, file: Path, st: tuple[int, int, int], check_signat
         return scanned
     scanned.facts = Facts.of(src, rec)
     if want_entry and not any(p.severity == "error" for p in scanned.problems):
-        scanned.entry = make_entry(_valid(src, rec), project.config)
+        # Who signed comes from the same (memoised) verification that just passed (SPEC §2).
+        signer = check_signature.signer(rec) if check_signature is not None else None
+        scanned.entry = make_entry(_valid(src, rec), project.config, signer)
     return scanned
 
 
@@ -150,11 +160,10 @@ def _valid(src: SourceFile, rec: Record):  # type: ignore[no-untyped-def]
     return Valid(src, rec)
 
 
-def scan(project: Project, state: dict[str, Any], want_entries: bool) -> list[Scanned]:
+def scan(project: Project, state: dict[str, Any], want_entries: bool, checker: "SignatureChecker | None" = None) -> list[Scanned]:
     """Every record file: reused from the cache when its bytes and artifacts are unchanged, else processed."""
     rows: dict[str, tuple[Any, ...]] = state.get("records", {})
     blob = memoryview(state.get("texts", b""))
-    checker = signature_checker(project)
     out = []
     for file in record_files(project.records):
         try:
@@ -181,7 +190,7 @@ def _problems(scanned: Sequence[Scanned]) -> list[Problem]:
 def check(project: Project, strict: bool = False) -> Report:
     """Validate every record; writes nothing (reads the build cache when it is fresh)."""
     state = cache.load_state(project.out, env_key(project))
-    scanned = scan(project, state, want_entries=False)
+    scanned = scan(project, state, want_entries=False, checker=signature_checker(project))
     report = Report(problems=_problems(scanned), reused=sum(s.cached is not None for s in scanned), records=len(scanned))
     if strict:
         report.problems = [p.as_error() for p in report.problems]
@@ -207,7 +216,8 @@ def build(project: Project, strict: bool = False, search: bool | None = None) ->
     env = env_key(project)
     state = cache.load_state(out, env)
     site_ok = bool(state) and state.get("site") == cache.site_identity(out) and out.is_dir()
-    scanned = scan(project, state, want_entries=True)
+    checker = signature_checker(project)  # one per build: its memo spares re-verifying for stale pages
+    scanned = scan(project, state, want_entries=True, checker=checker)
     report = Report(problems=_problems(scanned), reused=sum(s.cached is not None for s in scanned), records=len(scanned))
     if strict:
         report.problems = [p.as_error() for p in report.problems]
@@ -224,7 +234,6 @@ def build(project: Project, strict: bool = False, search: bool | None = None) ->
     old_pages: dict[str, str] = state.get("pages", {}) if site_ok else {}
     old_files: dict[str, str] = state.get("files", {}) if site_ok else {}
     plan = Plan(old_pages, old_files)
-    checker = signature_checker(project)
     related = related_of(report.summaries)
     for s in scanned:
         if s.entry is None and plan.record_stale(s, env, related):

@@ -60,6 +60,24 @@ def theme_root() -> Path:
     return pkg / "_theme" if (pkg / "_theme").is_dir() else pkg.parent
 
 
+def _signers_bytes(root: Path, pyproject: bytes) -> bytes:
+    """The gate_signers file's bytes: revoking a key must fail the next build, not replay the last (SPEC §2)."""
+    if b"gate_signers" not in pyproject:
+        return b""
+    import tomllib
+
+    try:
+        name = tomllib.loads(pyproject.decode("utf-8")).get("tool", {}).get("srchgen", {}).get("gate_signers")
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError, AttributeError):
+        return b"-bad-pyproject-"
+    if not isinstance(name, str):
+        return b""
+    try:
+        return b"signers\0" + (root / name).read_bytes()
+    except OSError:
+        return b"-missing-signers-"
+
+
 def fingerprint(root: Path, records: Path, out: Path, options: Iterable[str]) -> str:
     """Everything a build's output and messages depend on, by stat: cheap enough for every run."""
     h = hashlib.sha256()
@@ -67,7 +85,9 @@ def fingerprint(root: Path, records: Path, out: Path, options: Iterable[str]) ->
     h.update("\0".join(options).encode() + b"\n")
     h.update(os.environ.get("GITHUB_ACTIONS", "").encode() + b"\n")
     try:
-        h.update((root / "pyproject.toml").read_bytes())
+        pyproject = (root / "pyproject.toml").read_bytes()
+        h.update(pyproject)
+        h.update(_signers_bytes(root, pyproject))
     except OSError:
         h.update(b"-no-pyproject-")
     theme = theme_root()

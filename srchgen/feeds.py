@@ -35,6 +35,9 @@ def derived_dict(e: Entry) -> dict[str, Any]:
         "gate_reason": d.gate.reason,
         "gate_evaluated": d.gate.evaluated,
         "gate_signed": d.gate.signed,
+        # SPEC §2: who signed, only when ssh-keygen verified it (null: no evaluation, or unsigned).
+        "gate_signer": d.gate.signer.principal if d.gate.signer else None,
+        "gate_key": d.gate.signer.key if d.gate.signer else None,
         "quality_dimensions": {dim.name: dim.grade.value for dim in d.dimensions},
         "correction_status": d.status.value,
         "correction_count": len(e.record.corrections),

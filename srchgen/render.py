@@ -104,10 +104,16 @@ def jsonld(entry: Entry, config: Config, canonical: str | None) -> dict[str, Any
 
 
 def signature_text(entry: Entry) -> str:
-    signed = entry.derived.gate.signed
-    if signed is None:
+    """The Signature row: who signed and when, or why the evaluation counts as unsigned (SPEC §2)."""
+    gate, ev = entry.derived.gate, entry.record.gate_evaluation
+    if gate.signed is None or ev is None:
         return ""
-    return "Signed evaluation; signature verified against the registry's gate signers" if signed else "Unsigned: no signature was checked for this evaluation"
+    if gate.signer is not None:
+        when = ev.evaluated.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        return f"Signed by {gate.signer.principal} (key {gate.signer.key}) on {when}; verified against the registry's gate signers"
+    if ev.signature is None:
+        return "Unsigned: the evaluation carries no signature"
+    return "Unsigned: this registry configures no gate signers, so the evaluation's signature was not checked"
 
 
 def make_environment(project_templates: Path | None, bytecode_dir: Path | None = None) -> jinja2.Environment:
