@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from srchgen.config import Config
+from srchgen.derive import sufficient_artifacts
 from srchgen.errors import Problem
 from srchgen.gate_check import load_signers
 from srchgen.gate_sig import canonical_payload, format_evaluated, sign, verify
@@ -139,6 +140,14 @@ def record_evaluation(
 ) -> Recorded:
     """Hash the artifacts, sign, verify against gate_signers when set, then write the record atomically."""
     _ready(target, config)
+    # The rules of SPEC §2 a new evaluation must meet, checked before anything is signed.
+    day = at.astimezone(dt.timezone.utc).date()
+    if day > config.today:
+        raise GateError(f"--at {format_evaluated(at)} is in the future (today is {config.today.isoformat()})")
+    if day < target.record.submitted:
+        raise GateError(f"--at {format_evaluated(at)} is before the record was submitted ({target.record.submitted.isoformat()})")
+    if not sufficient_artifacts(target.record):
+        raise GateError(f"{target.record.id} has no sufficient artifact set: a lean4-proof, or a repro-script together with repro-results")
     hashes = current_hashes(target)
     try:
         payload = canonical_payload(target.record.id, outcome, at, hashes)
