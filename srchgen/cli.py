@@ -129,7 +129,7 @@ def build_cmd(records: str | None, out: str | None, base_url: str | None, strict
 
 @main.command("check")
 @click.option("--records", metavar="DIR", help="Folder of record files [default: records/].")
-@click.option("--base", metavar="GIT-REF", help="Also check records changed only additively since this git ref: corrections appended, id, submitted and DOI unchanged, no record deleted or renamed.")
+@click.option("--base", metavar="GIT-REF", help="Also check records changed only additively since this git ref: corrections appended, id, submitted and DOI unchanged, no record deleted or renamed, a gate evaluation only replaced by a later signed one that verifies against the gate signers of the ref.")
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
 def check_cmd(records: str | None, base: str | None, strict: bool) -> None:
     """Validate every record and report all problems; writes nothing."""
@@ -145,7 +145,7 @@ def check_cmd(records: str | None, base: str | None, strict: bool) -> None:
         from srchgen.history import check_base
 
         try:
-            found = check_base(project.records, project.records_display, base)
+            found = check_base(project.records, project.records_display, base, project.root)
         except ConfigError as e:
             _fail_usage(e.problems)
         report.problems = sort_problems(report.problems + found)

@@ -10,6 +10,7 @@ Errors point at the line in the new file.
 from __future__ import annotations
 
 import datetime as dt
+import posixpath
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
@@ -179,14 +180,28 @@ def _gate(old: SourceFile, new: SourceFile, base: str) -> list[Problem]:
         what = "edited" if t1 == t0 else f"replaced by an earlier one ({t1.isoformat()})"
         pos = new.value_pos(("gate_evaluation", "evaluated"))
         return [Problem.at(new.path, pos, f"gate_evaluation: {what}; the evaluation of {t0.isoformat()} at {base} is only replaced by a later one")]
+    if _signed(before) and not _signed(after):
+        # Issue 7: a signed evaluation is only replaced by a later *signed* one.
+        pos = new.key_pos(("gate_evaluation",))
+        return [Problem.at(new.path, pos, f"gate_evaluation: the signed evaluation of {t0.isoformat()} at {base} is replaced by an unsigned one; record the new evaluation with 'srchgen gate record'")]
     return []
 
 
-def check_base(records_dir: Path, display: str, base: str) -> list[Problem]:
-    """All additive-history problems of the registry against git ref `base` (SPEC §3 'Additive means')."""
+def _signed(evaluation: Mapping[str, Any]) -> bool:
+    sig = evaluation.get("signature")
+    return isinstance(sig, str) and bool(sig.strip())
+
+
+def check_base(records_dir: Path, display: str, base: str, root: Path | None = None) -> list[Problem]:
+    """All additive-history problems of the registry against git ref `base` (SPEC §3 'Additive means').
+
+    With `root` (the project folder), evaluations added or changed since `base` must also verify
+    against the `gate_signers` file as it was at `base` (issue 7).
+    """
     display = display.rstrip("/") or "."
     old = base_records(records_dir, base, display)
     files = {f.name: f for f in record_files(records_dir)}
+    trusted = base_signers(root, base) if root is not None else None
     current: dict[str, SourceFile] = {}
     for name, file in files.items():
         if name in old:
@@ -207,6 +222,95 @@ def check_base(records_dir: Path, display: str, base: str) -> list[Problem]:
             continue
         if rec.source is not None and name in current:
             out.extend(compare(rec.source, current[name], base))
+    if trusted is not None:
+        out.extend(_signed_at_base(trusted, old, files, current, records_dir, display, base))
+    return out
+
+
+@dataclass(frozen=True)
+class BaseSigners:
+    """The allowed_signers file of `base`, when it differs from the one in the working tree."""
+
+    shown: str  # e.g. "gate/allowed_signers at main"
+    signers: Any  # gate_sig.AllowedSigners
+
+
+def _show(root: Path, base: str, rel: str) -> bytes | None:
+    """A file's bytes at `base` (path relative to the project root), or None when it did not exist."""
+    top = _git(root, "rev-parse", "--show-toplevel")
+    if top.returncode != 0:
+        return None
+    prefix = root.resolve().relative_to(Path(top.stdout.decode().strip()).resolve()).as_posix()
+    path = posixpath.normpath(posixpath.join(prefix, rel)) if prefix != "." else posixpath.normpath(rel)
+    shown = _git(root, "show", f"{base}:{path}")
+    return shown.stdout if shown.returncode == 0 else None
+
+
+def base_signers(root: Path, base: str) -> BaseSigners | None:
+    """The gate_signers file as configured and written at `base`; None when there was none or it is unchanged.
+
+    A pull request could add its own key to allowed_signers (or drop the setting) and sign with
+    it; evaluations it adds are therefore verified against the file the base branch trusts. When
+    setting and file are unchanged, the ordinary check already says the same.
+    """
+    import tomllib
+
+    from srchgen.gate_sig import GateSigError, parse_allowed_signers
+
+    config = _show(root, base, "pyproject.toml")
+    if config is None:
+        return None
+    try:
+        name = tomllib.loads(config.decode("utf-8")).get("tool", {}).get("srchgen", {}).get("gate_signers")
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError, AttributeError):
+        return None
+    if not isinstance(name, str):
+        return None
+    data = _show(root, base, name)
+    if data is None:
+        return None
+    try:
+        now = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8")).get("tool", {}).get("srchgen", {}).get("gate_signers")
+        if now == name and (root / name).read_bytes() == data:
+            return None
+    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError, AttributeError):
+        pass
+    try:
+        return BaseSigners(f"{name} at {base}", parse_allowed_signers(data.decode("utf-8"), Path(f"{name} at {base}")))
+    except (GateSigError, UnicodeDecodeError):
+        return None
+
+
+def _signed_at_base(
+    trusted: BaseSigners,
+    old: Mapping[str, BaseRecord],
+    files: Mapping[str, Path],
+    current: dict[str, SourceFile],
+    records_dir: Path,
+    display: str,
+    base: str,
+) -> list[Problem]:
+    """Evaluations added or changed since `base` must verify against the signers `base` trusts."""
+    from srchgen.gate_check import SignatureChecker
+    from srchgen.validate import check_schema
+
+    checker = SignatureChecker(trusted.signers)
+    out: list[Problem] = []
+    for name, file in sorted(files.items()):
+        src = current.get(name)
+        if src is None:
+            src, _ = load_source(file, records_dir, display)
+        if src is None or not isinstance(src.data.get("gate_evaluation"), dict):
+            continue
+        before = old[name].source if name in old else None
+        if before is not None and _norm(before.data.get("gate_evaluation")) == _norm(src.data.get("gate_evaluation")):
+            continue
+        rec, _ = check_schema(src)
+        if rec is None:
+            continue  # reported by the ordinary check
+        for p in checker(src, rec):
+            message = p.message.replace("gate_evaluation.signature: ", f"gate_evaluation.signature: against {trusted.shown}: ", 1)
+            out.append(Problem(p.path, p.line, p.col, message, p.severity))
     return out
 
 

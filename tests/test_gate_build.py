@@ -285,3 +285,76 @@ def test_revoking_a_key_fails_the_next_build_even_when_nothing_else_changed(reco
     r = cli("build", "--no-search")
     assert r.exit_code == 1
     assert "unknown signer" in r.stderr
+
+
+# --------------------------------------------------------------------------- check --base
+
+
+def _git(*args: str) -> None:
+    import subprocess
+
+    subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@example.org", *args], check=True, capture_output=True)
+
+
+@pytest.fixture
+def committed(recorded: Path) -> Path:
+    """The recorded registry as the base branch of a git repository."""
+    _git("init", "-q", "-b", "main")
+    _git("add", "-A")
+    _git("commit", "-q", "-m", "base")
+    return recorded
+
+
+def _record(keys: Path, key: str, at: str, outcome: str = "passed") -> None:
+    r = cli("gate", "record", RID, "--outcome", outcome, "--key", str(keys / key), "--at", at)
+    assert r.exit_code == 0, r.stderr
+
+
+def test_base_accepts_a_later_signed_evaluation(committed: Path, keys: Path) -> None:
+    _record(keys, "pipeline", "2026-07-05T08:00:00Z", "failed")
+    r = cli("check", "--base", "main")
+    assert r.exit_code == 0, r.stderr
+
+
+def test_base_refuses_an_earlier_signed_evaluation(committed: Path, keys: Path) -> None:
+    _record(keys, "pipeline", "2026-07-01T08:00:00Z")
+    r = cli("check", "--base", "main")
+    assert r.exit_code == 1
+    assert f"{RECORD}:{line_of('evaluated:')}:14: gate_evaluation: replaced by an earlier one (2026-07-01T08:00:00+00:00)" in r.stderr
+
+
+def test_base_refuses_a_key_the_pull_request_added_itself(committed: Path, keys: Path) -> None:
+    # The PR trusts its own key in allowed_signers: the ordinary check passes, --base does not.
+    with open("gate/allowed_signers", "a") as f:
+        f.write(f"intruder@example.org {public_line(keys / 'stranger')}\n")
+    _record(keys, "stranger", "2026-07-05T08:00:00Z")
+    assert cli("check").exit_code == 0
+    r = cli("check", "--base", "main")
+    assert r.exit_code == 1
+    want = f"{RECORD}:{line_of('  signature: |')}:3: gate_evaluation.signature: against gate/allowed_signers at main: unknown signer: key {fingerprint(keys / 'stranger')}"
+    assert want in r.stderr
+
+
+def test_base_refuses_dropping_gate_signers_to_add_an_unsigned_evaluation(committed: Path) -> None:
+    Path("pyproject.toml").write_text('[tool.srchgen]\ntitle = "Gate registry"\n')
+    edit("outcome: passed", "outcome: failed")
+    edit("evaluated: 2026-07-02T10:00:00Z", "evaluated: 2026-07-05T10:00:00Z")
+    assert cli("check").exit_code == 0  # no signers configured now: only a warning
+    r = cli("check", "--base", "main")
+    assert r.exit_code == 1
+    assert "gate_evaluation.signature: against gate/allowed_signers at main: signature does not verify" in r.stderr
+
+
+def test_base_refuses_replacing_a_signed_evaluation_with_an_unsigned_one(tmp_path: Path, keys: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = make_registry(tmp_path / "reg", keys, signers=False)
+    monkeypatch.chdir(root)
+    _record(keys, "pipeline", AT)
+    _git("init", "-q", "-b", "main")
+    _git("add", "-A")
+    _git("commit", "-q", "-m", "base")
+    lines = text().splitlines(keepends=True)
+    start = next(i for i, ln in enumerate(lines) if ln.startswith("  signature: |"))
+    Path(RECORD).write_text("".join(lines[:start] + lines[start + 1 + len(signature_lines()) :]).replace("2026-07-02T10:00:00Z", "2026-07-04T10:00:00Z"))
+    r = cli("check", "--base", "main")
+    assert r.exit_code == 1
+    assert f"{RECORD}:{line_of('gate_evaluation:')}:1: gate_evaluation: the signed evaluation of 2026-07-02T10:00:00+00:00 at main is replaced by an unsigned one" in r.stderr
