@@ -358,3 +358,32 @@ def test_base_refuses_replacing_a_signed_evaluation_with_an_unsigned_one(tmp_pat
     r = cli("check", "--base", "main")
     assert r.exit_code == 1
     assert f"{RECORD}:{line_of('gate_evaluation:')}:1: gate_evaluation: the signed evaluation of 2026-07-02T10:00:00+00:00 at main is replaced by an unsigned one" in r.stderr
+
+
+# --------------------------------------------------------------------------- the two-core build
+
+
+def test_forked_build_verifies_and_names_signers_in_both_halves(recorded: Path, keys: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from srchgen import parallel
+
+    other = "CD34AB12"
+    Path(f"records/{other}").mkdir()
+    for name in ("repro.py", "results.txt"):
+        shutil.copy(f"records/{HEX}/{name}", f"records/{other}/{name}")
+    Path(f"records/{other}.md").write_text(record_text().replace(HEX, other).replace("Does the sandboxed", "Does the second sandboxed"))
+    r = cli("gate", "record", f"SRCH:{other}", "--outcome", "passed", "--key", str(keys / "pipeline"), "--at", AT)
+    assert r.exit_code == 0, r.stderr
+    monkeypatch.setattr(parallel, "MIN_RECORDS", 2)
+    if not parallel.available():
+        pytest.skip("one core: no forked build")
+    edit("outcome: passed", "outcome: failed")  # one half holds a tampered record
+    r = cli("build", "--no-search")
+    assert r.exit_code == 1
+    assert f"{RECORD}:{line_of('  signature: |')}:3: gate_evaluation.signature: signature does not verify" in r.stderr
+    edit("outcome: failed", "outcome: passed")
+    r = cli("build", "--no-search")
+    assert r.exit_code == 0, r.stderr
+    for hex_id in (HEX, other):
+        d = json.loads(Path(f"site/records/{hex_id}/record.json").read_text())["derived"]
+        assert (d["gate_status"], d["gate_signer"]) == ("Verified", "gate@srch.example")
+        assert "Signed by gate@srch.example" in Path(f"site/records/{hex_id}/index.html").read_text()
