@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator, Sequence
 
-from srchgen import feeds, routes
+from srchgen import charts, feeds, routes
 from srchgen.config import Config
 from srchgen.derive import Gate, Level, Tier, guide
 from srchgen.entry import Entry, make_entry
@@ -116,9 +116,11 @@ def outputs(entries: list[Entry], config: Config, r: Renderer) -> Iterator[Outpu
         "section": count_by(entries, lambda e: e.record.section),
         "total": len(entries),
     }
+    stats = charts.gather((e.record.review.score, e.derived.tier, e.derived.gate.status, e.derived.level, e.record.submitted) for e in entries)
+    figures = charts.registry_charts(stats)
     all_facets = facets(entries)
     for facet in all_facets:
-        for out in r.listing_pages(facet, counts):
+        for out in r.listing_pages(facet, counts, figures if facet.kind == "all" else None):
             if out.path != routes.HOME:
                 pages.append(out.path)
             yield out
@@ -126,7 +128,7 @@ def outputs(entries: list[Entry], config: Config, r: Renderer) -> Iterator[Outpu
     graph_edges = sorted({tuple(sorted((e.id, o.id))) for e in entries for o in related[e.id]})
     enums = {"Tier": Tier, "Gate": Gate, "Level": Level, "Section": Section}
     yield r.simple("topics.html", routes.TOPICS, "topics", topics=topics)
-    yield r.simple("guide.html", routes.GUIDE, "guide", rules=rules, counts=counts, enums=enums)
+    yield r.simple("guide.html", routes.GUIDE, "guide", rules=rules, counts=counts, enums=enums, charts=figures)
     yield r.simple("about.html", routes.ABOUT, "about", counts=counts)
     yield r.simple("graph.html", routes.GRAPH, "graph", entries=[e for e in entries if related[e.id]], edges=graph_edges, related=related)
     yield r.simple("search.html", routes.SEARCH, "search")

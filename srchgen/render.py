@@ -223,7 +223,7 @@ class Renderer:
             ),
         )
 
-    def listing_pages(self, facet: Facet, counts: dict[str, Any]) -> Iterator[Output]:
+    def listing_pages(self, facet: Facet, counts: dict[str, Any], charts: dict[str, Any] | None = None) -> Iterator[Output]:
         size = self.config.page_size
         total = max(1, math.ceil(len(facet.entries) / size))
         for n in range(1, total + 1):
@@ -239,7 +239,7 @@ class Renderer:
                 "pages": [(k, routes.listing_page(facet.base, k)) for k in range(1, total + 1)],
                 "first_index": (n - 1) * size + 1,
             }
-            yield Output(path, self._render("listing.html", page, facet=facet, rows=chunk, pager=pager, counts=counts, routes=routes))
+            yield Output(path, self._render("listing.html", page, facet=facet, rows=chunk, pager=pager, counts=counts, routes=routes, charts=charts if n == 1 else None))
 
     def simple(self, template: str, path: str, nav: str, **context: Any) -> Output:
         page = Page(path, self.config, nav, absolute_links=(path == routes.NOT_FOUND))
