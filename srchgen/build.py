@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator, Sequence
 
-from srchgen import charts, feeds, routes
+from srchgen import charts, feeds, graph, routes
 from srchgen.config import Config
 from srchgen.derive import Gate, Level, Tier, guide
 from srchgen.entry import Entry, make_entry
@@ -130,7 +130,9 @@ def outputs(entries: list[Entry], config: Config, r: Renderer) -> Iterator[Outpu
     yield r.simple("topics.html", routes.TOPICS, "topics", topics=topics)
     yield r.simple("guide.html", routes.GUIDE, "guide", rules=rules, counts=counts, enums=enums, charts=figures)
     yield r.simple("about.html", routes.ABOUT, "about", counts=counts)
-    yield r.simple("graph.html", routes.GRAPH, "graph", entries=[e for e in entries if related[e.id]], edges=graph_edges, related=related)
+    linked = [e for e in entries if related[e.id]]
+    drawing, graph_summary = graph.draw(linked, graph_edges, lambda h: routes.relative(routes.GRAPH, routes.record_page(h)))
+    yield r.simple("graph.html", routes.GRAPH, "graph", entries=linked, edges=graph_edges, related=related, drawing=drawing, graph_summary=graph_summary)
     yield r.simple("search.html", routes.SEARCH, "search")
     yield r.simple("404.html", routes.NOT_FOUND, "")
     pages += [routes.TOPICS, routes.GUIDE, routes.ABOUT, routes.GRAPH, routes.SEARCH]
