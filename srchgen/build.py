@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator, Sequence
 
-from srchgen import charts, feeds, graph, routes
+from srchgen import charts, feeds, finder, graph, routes
 from srchgen.config import Config
 from srchgen.derive import Gate, Level, Tier, guide
 from srchgen.entry import Entry, make_entry
@@ -80,6 +80,7 @@ def build(project: Project, strict: bool = False, search: bool | None = None) ->
     if not config.base_url:
         report.notes.append("no base_url: canonical, Open Graph, sitemap and absolute feed URLs are left out")
     env = make_environment(project.root / "templates")
+    env.globals["filter_choices"] = finder.choices()
     assets = [theme_dir("assets"), project.root / "assets"]
     want_search = config.search if search is None else search
     finish = (lambda staging: run_pagefind(staging, report)) if want_search else None
@@ -139,6 +140,7 @@ def outputs(entries: list[Entry], config: Config, r: Renderer) -> Iterator[Outpu
     yield feeds.json_feed(entries, config)
     yield r.text("feed.atom", routes.FEED_ATOM, entries=entries)
     yield feeds.records_json(entries, config)
+    yield finder.filter_output(entries)
     yield Output(routes.SCHEMA, feeds.dumps(json_schema()))
     yield from feeds.sitemaps(pages, config)
     yield feeds.robots(config)
