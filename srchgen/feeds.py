@@ -20,7 +20,7 @@ JSON_FEED_VERSION = "https://jsonfeed.org/version/1.1"
 
 def dumps(obj: Any) -> bytes:
     """Sorted keys, no ASCII escaping, '</' escaped so JSON can sit inside a <script> block."""
-    text = json.dumps(obj, sort_keys=True, ensure_ascii=False, indent=1)
+    text = json.dumps(obj, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return (text.replace("</", "<\\/") + "\n").encode("utf-8")
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any, Iterator, Sequence
 
+from srchgen import relevance
 from srchgen.errors import Position, Problem
 from srchgen.source import Path_, SourceFile, abstract_of
 
@@ -64,8 +65,10 @@ def lint_record(v: "Valid") -> list[Problem]:
         out.append(_w(src, _body_pos(src, idx), "the abstract starts with an 'Abstract:' label; the page already heads it 'Abstract', remove the label"))
     if rec.title is not None and len(rec.title) > MAX_TITLE:
         out.append(_w(src, src.value_pos(("title",)), f"title: {len(rec.title)} characters; keep titles within {MAX_TITLE} (listings cut them)"))
-    if relevance is not None and not relevance.addresses_question(rec.research_question, abstract):
-        out.append(_w(src, _body_pos(src, len(abstract) - len(abstract.lstrip())), "the abstract does not appear to address the research question (relevance lint); check that the right abstract is attached"))
+    if not relevance.addresses_question(rec.research_question, abstract):
+        missing = [term for term, _, found in relevance.explain(rec.research_question, abstract) if not found][:6]
+        terms = f" (question terms it never mentions: {', '.join(missing)})" if missing else ""
+        out.append(_w(src, _body_pos(src, len(abstract) - len(abstract.lstrip())), f"the abstract does not appear to address the research question{terms}; check that the right abstract is attached (relevance lint)"))
     return out
 
 
@@ -91,7 +94,3 @@ def lint(valid: Sequence["Valid"], signed: bool) -> list[Problem]:
     return out
 
 
-try:  # the relevance lint is its own module (method documented in README)
-    from srchgen import relevance
-except ImportError:  # pragma: no cover - until the module lands
-    relevance = None  # type: ignore[assignment]

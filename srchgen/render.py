@@ -179,10 +179,11 @@ class Page:
     absolute_links: bool = False  # 404.html is served at any depth: links start at base_path
     extra: dict[str, Any] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        self.prefix = self.config.base_path if self.absolute_links else routes.root_prefix(self.path)
+
     def url(self, target: str) -> str:
-        if self.absolute_links:
-            return self.config.base_path + routes.pretty(target)
-        return routes.relative(self.path, target)
+        return self.prefix + target
 
     def canonical(self, target: str | None = None) -> str | None:
         if not self.config.base_url:
@@ -197,6 +198,7 @@ class Renderer:
         self.config = config
         self.env = env
         self._templates: dict[str, jinja2.Template] = {}
+        self._rows: dict[tuple[str, str], str] = {}
 
     def _render(self, template: str, page: Page, **context: Any) -> bytes:
         tpl = self._templates.get(template)
@@ -231,6 +233,7 @@ class Renderer:
             nav = "all" if facet.kind == "all" else f"{facet.kind}:{facet.base.rstrip('/').rsplit('/', 1)[-1]}"
             page = Page(path, self.config, nav if facet.kind in ("all", "section") else ("topics" if facet.kind == "topic" else ""))
             chunk = facet.entries[(n - 1) * size : n * size]
+            rows_html = Markup("".join(self.row(e, page) for e in chunk))
             pager = {
                 "n": n,
                 "total": total,
@@ -239,7 +242,15 @@ class Renderer:
                 "pages": [(k, routes.listing_page(facet.base, k)) for k in range(1, total + 1)],
                 "first_index": (n - 1) * size + 1,
             }
-            yield Output(path, self._render("listing.html", page, facet=facet, rows=chunk, pager=pager, counts=counts, routes=routes, charts=charts if n == 1 else None))
+            yield Output(path, self._render("listing.html", page, facet=facet, rows=rows_html, pager=pager, counts=counts, routes=routes, charts=charts if n == 1 else None))
+
+    def row(self, entry: Entry, page: Page) -> str:
+        """One listing row; rendered once per record and link depth, then reused by every listing."""
+        key = (entry.hex, page.prefix)
+        row = self._rows.get(key)
+        if row is None:
+            row = self._rows[key] = self._render("_row.html", page, e=entry, routes=routes).decode("utf-8")
+        return row
 
     def simple(self, template: str, path: str, nav: str, **context: Any) -> Output:
         page = Page(path, self.config, nav, absolute_links=(path == routes.NOT_FOUND))

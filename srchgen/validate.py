@@ -111,6 +111,8 @@ def explain(err: dict[str, Any], src: SourceFile) -> Problem:
     elif typ in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
         op = {"greater_than_equal": ">=", "less_than_equal": "<=", "greater_than": ">", "less_than": "<"}[typ]
         limit = next(iter(err.get("ctx", {}).values()), "")
+        if isinstance(limit, float) and limit.is_integer():
+            limit = int(limit)
         msg = f"must be {op} {limit}, found {found}"
     elif typ == "literal_error":
         msg = f"expected {err['ctx']['expected']}, found {found}"
@@ -253,8 +255,8 @@ def validate(
         if rec.gate_evaluation is not None and check_signature is not None:
             found.extend(check_signature(src, rec))
         problems.extend(found)
-        if not any(p.severity == "error" for p in found):
-            valid.append(Valid(src, rec))
+        valid.append(Valid(src, rec))
+    # Cross-record rules see every schema-valid record, so a duplicate id is named as such.
     problems.extend(check_registry(valid))
     bad = {p.path for p in problems if p.severity == "error"}
     valid = [v for v in valid if v.source.path not in bad]
