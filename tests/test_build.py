@@ -169,7 +169,7 @@ def test_artifacts_are_published_and_listed(built_corpus: Path) -> None:
 
 def test_empty_registry_builds(empty_project: Path) -> None:
     report = build(project_for(empty_project), search=False)
-    assert not report.errors and report.entries == []
+    assert not report.errors and report.summaries == []
     assert (empty_project / "site" / "index.html").is_file()
     assert "No records." in (empty_project / "site" / "index.html").read_text()
 
