@@ -126,6 +126,7 @@ _BIB_SPECIAL = {
     "#": r"\#",
     "_": r"\_",
 }
+_BIB_TABLE = str.maketrans(_BIB_SPECIAL)
 _MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 
 
@@ -136,7 +137,7 @@ def one_line(s: str) -> str:
 
 def _bib_escape(s: str) -> str:
     """Field text for BibTeX: LaTeX specials escaped, whitespace collapsed, Unicode kept (UTF-8 file)."""
-    return "".join(_BIB_SPECIAL.get(ch, ch) for ch in one_line(s))
+    return one_line(s).translate(_BIB_TABLE)
 
 
 def _bib_verbatim(s: str) -> str:

@@ -14,7 +14,7 @@ from typing import Any, Sequence
 
 from srchgen import routes
 from srchgen.derive import Gate, Level, Tier
-from srchgen.entry import Entry
+from srchgen.summary import Summary
 from srchgen.render import Output
 from srchgen.schema import Section
 
@@ -22,13 +22,13 @@ FILTER_INDEX = "filter-index.json"
 FORMAT = 1
 
 
-def filter_index(entries: Sequence[Entry]) -> dict[str, Any]:
+def filter_index(entries: Sequence[Summary]) -> dict[str, Any]:
     """Every record, newest first, as [hex, title cut for listings, ISO date, score, tier, gate, level, section, [topics]]."""
     tiers = list(Tier)
     gates = list(Gate)
     levels = list(Level)
     sections = list(Section)
-    topic_names = sorted({t for e in entries for t in e.record.topics})
+    topic_names = sorted({t for e in entries for t in e.topics})
     topic_at = {t: i for i, t in enumerate(topic_names)}
     t_at = {v: i for i, v in enumerate(tiers)}
     g_at = {v: i for i, v in enumerate(gates)}
@@ -38,13 +38,13 @@ def filter_index(entries: Sequence[Entry]) -> dict[str, Any]:
         [
             e.hex,
             e.short_title,
-            e.record.submitted.isoformat(),
-            f"{e.record.review.score:.2f}",
-            t_at[e.derived.tier],
-            g_at[e.derived.gate.status],
-            l_at[e.derived.level],
-            s_at[e.record.section],
-            [topic_at[t] for t in e.record.topics],
+            e.submitted.isoformat(),
+            f"{e.score:.2f}",
+            t_at[e.tier],
+            g_at[e.gate],
+            l_at[e.level],
+            s_at[e.section],
+            [topic_at[t] for t in e.topics],
         ]
         for e in entries
     ]
@@ -61,7 +61,7 @@ def filter_index(entries: Sequence[Entry]) -> dict[str, Any]:
     }
 
 
-def filter_output(entries: Sequence[Entry]) -> Output:
+def filter_output(entries: Sequence[Summary]) -> Output:
     """Compact JSON (no indentation): this file is fetched by browsers, not read by people."""
     text = json.dumps(filter_index(entries), ensure_ascii=False, separators=(",", ":"), sort_keys=True)
     return Output(FILTER_INDEX, (text.replace("</", "<\\/") + "\n").encode("utf-8"))

@@ -1,8 +1,8 @@
 """The Graph page's drawing: related records as SVG laid out at build time (SPEC §4).
 
 Deterministic and O(n + e) in the linked records: connected components by union-find;
-each component is drawn as rings around its best-connected record (breadth-first
-depth = ring), and components are packed on shelves, largest first. Only records
+each component is drawn as a layered tree from its best-connected record (breadth-first
+depth = row), and components are packed on shelves, largest first. Only records
 that have links are drawn, and at most MAX_NODES of them: past that, whole components
 are left out in order (a component larger than the cap is cut to the MAX_NODES records
 nearest its centre), and the page says so. The text list beside the drawing stays
@@ -18,13 +18,13 @@ from html import escape
 from typing import TYPE_CHECKING, Callable, Iterable, Mapping, Sequence
 
 if TYPE_CHECKING:
-    from srchgen.entry import Entry
+    from srchgen.summary import Summary
 
 MAX_NODES = 300  # drawn records; the list below the drawing has every link
 WIDTH = 960  # viewBox width; height grows with the content
 NODE_R = 7
-RING_STEP = 72  # distance between rings
-SPACING = 64  # minimum arc length between neighbours on a ring
+ROW_STEP = 56  # distance between breadth-first rows
+SPACING = 76  # distance between neighbours in a row (room for an 8-character label)
 PAD = 16  # margin around a component
 LABEL_W = 60  # room for a label centred under a node
 LABEL_H = 18  # room for a label below a node
@@ -74,8 +74,8 @@ def components(nodes: Sequence[str], edges: Iterable[tuple[str, str]]) -> list[l
     return sorted(groups.values(), key=lambda g: (-len(g), g[0]))
 
 
-def rings(members: Sequence[str], adjacency: Mapping[str, Sequence[str]], limit: int) -> list[list[str]]:
-    """Breadth-first rings from the best-connected member (ties by id), at most `limit` members."""
+def bfs_levels(members: Sequence[str], adjacency: Mapping[str, Sequence[str]], limit: int) -> list[list[str]]:
+    """Breadth-first levels from the best-connected member (ties by id), at most `limit` members."""
     centre = min(members, key=lambda n: (-len(adjacency[n]), n))
     seen = {centre}
     out: list[list[str]] = [[centre]]
@@ -95,21 +95,18 @@ def rings(members: Sequence[str], adjacency: Mapping[str, Sequence[str]], limit:
     return out
 
 
-def place_rings(levels: Sequence[Sequence[str]]) -> tuple[dict[str, tuple[float, float]], float]:
-    """Coordinates around (0, 0) and the radius they need."""
-    pos: dict[str, tuple[float, float]] = {levels[0][0]: (0.0, 0.0)}
-    radius = 0.0
-    for members in levels[1:]:
-        radius = max(radius + RING_STEP, len(members) * SPACING / (2 * math.pi))
-        start = 0.0 if len(levels) == 2 else -math.pi / 2  # a star or pair lies flat; deeper trees start at the top
+def place_layers(levels: Sequence[Sequence[str]]) -> dict[str, tuple[float, float]]:
+    """A layered (top-down) tree: breadth-first depth is the row, members spread evenly and centred on it."""
+    pos: dict[str, tuple[float, float]] = {}
+    for depth, members in enumerate(levels):
+        mid = (len(members) - 1) / 2
         for i, n in enumerate(members):
-            angle = start + 2 * math.pi * i / len(members)
-            pos[n] = (radius * math.cos(angle), radius * math.sin(angle))
-    return pos, radius
+            pos[n] = ((i - mid) * SPACING, depth * ROW_STEP)
+    return pos
 
 
 def layout(nodes: Sequence[str], edges: Sequence[tuple[str, str]], max_nodes: int = MAX_NODES) -> Layout:
-    """Lay out linked records: components as rings, packed on shelves, within the node budget."""
+    """Lay out linked records: components as layered trees, packed on shelves, within the node budget."""
     adjacency: dict[str, list[str]] = {n: [] for n in nodes}
     for a, b in edges:
         adjacency[a].append(b)
@@ -125,8 +122,8 @@ def layout(nodes: Sequence[str], edges: Sequence[tuple[str, str]], max_nodes: in
     for group in groups:
         if budget <= 0 or (drawn and len(group) > budget):
             break
-        levels = rings(group, adjacency, budget)
-        local, _ = place_rings(levels)
+        levels = bfs_levels(group, adjacency, budget)
+        local = place_layers(levels)
         xs = [p[0] for p in local.values()]
         ys = [p[1] for p in local.values()]
         w = max(xs) - min(xs) + 2 * PAD + LABEL_W
@@ -189,21 +186,30 @@ def describe(lay: Layout, links: int) -> str:
     s = f"{links} link{'s' if links != 1 else ''} between {lay.total_nodes} record{'s' if lay.total_nodes != 1 else ''} in {lay.components} group{'s' if lay.components != 1 else ''}."
     if drawn < lay.total_nodes:
         s += (
-            f" The drawing shows {drawn} of them ({lay.drawn_components} largest group{'s' if lay.drawn_components != 1 else ''}, "
-            f"at most {MAX_NODES} records); the list below has every link."
+            f" The drawing and the list below show {drawn} of them ({lay.drawn_components} largest group{'s' if lay.drawn_components != 1 else ''}, "
+            f"at most {MAX_NODES} records); every record page lists its related records, and records.json has every link."
         )
     return s
 
 
-def draw(linked: Sequence[Entry], edges: Sequence[tuple[str, str]], href: Callable[[str], str]) -> tuple[str, str]:
-    """SVG and its one-sentence description for the records that have links (ids in `edges`)."""
+@dataclass(frozen=True)
+class Drawing:
+    svg: str
+    summary: str
+    drawn: frozenset[str]  # ids in the drawing; the page lists these records' links
+    left_out: int  # linked records not drawn (their links are on their own pages and in records.json)
+
+
+def draw(linked: Sequence[Summary], edges: Sequence[tuple[str, str]], href: Callable[[str], str]) -> Drawing:
+    """The drawing and its one-sentence description for the records that have links (ids in `edges`)."""
     by_id = {e.id: e for e in linked}
     lay = layout(sorted(by_id), edges)
     sentence = describe(lay, len(edges))
 
     def info(node_id: str) -> Node:
         e = by_id[node_id]
-        tier = e.derived.tier.value.lower().replace(" ", "-")
+        tier = e.tier.value.lower().replace(" ", "-")
         return Node(node_id, e.hex, f"{e.id}: {e.short_title}", href(e.hex), "tier-" + tier)
 
-    return svg(lay, info, "Related records", sentence), sentence
+    drawn = frozenset(lay.positions)
+    return Drawing(svg(lay, info, "Related records", sentence), sentence, drawn, len(by_id) - len(drawn))

@@ -59,7 +59,7 @@ def test_whole_components_are_left_out_past_the_cap() -> None:
     lay = graph.layout(big + small, e1 + e2, max_nodes=10)
     assert set(lay.positions) == set(big)
     assert lay.drawn_components == 1 and lay.components == 2
-    assert "shows 8 of them" in graph.describe(lay, len(e1 + e2))
+    assert "show 8 of them" in graph.describe(lay, len(e1 + e2))
 
 
 def test_svg_links_every_drawn_node_and_escapes_text() -> None:
