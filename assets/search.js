@@ -19,6 +19,17 @@
       autofocus: true,
       translations: { placeholder: "Search records by words of their question, title or abstract" }
     });
+    // Pagefind labels its box with a title attribute only; give it a real accessible name.
+    function label() {
+      var input = el.querySelector("input.pagefind-ui__search-input");
+      if (!input) return false;
+      input.setAttribute("aria-label", "Search records");
+      return true;
+    }
+    if (!label()) {
+      var watch = new MutationObserver(function () { if (label()) watch.disconnect(); });
+      watch.observe(el, { childList: true, subtree: true });
+    }
     var q = new URLSearchParams(window.location.search).get("q");
     if (q) ui.triggerSearch(q);
   }
