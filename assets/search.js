@@ -19,11 +19,17 @@
       autofocus: true,
       translations: { placeholder: "Search records by words of their question, title or abstract" }
     });
-    // Pagefind labels its box with a title attribute only; give it a real accessible name.
+    // Pagefind's input is named only by its title (axe label-title-only, a serious
+    // violation): give it a visible label. Made here, beside the input it names, so the
+    // static page holds no <label for> pointing at nothing (the Nu Html Checker's error).
     function label() {
-      var input = el.querySelector("input.pagefind-ui__search-input");
+      var input = el.querySelector("input");
       if (!input) return false;
-      input.setAttribute("aria-label", "Search records");
+      input.id = "search-input";
+      var text = document.createElement("label");
+      text.htmlFor = "search-input";
+      text.textContent = "Search records by any word of their question or abstract";
+      el.prepend(text);
       return true;
     }
     if (!label()) {

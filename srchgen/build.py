@@ -26,7 +26,7 @@ from srchgen.render import Facet, Output, Renderer, count_by, facets, make_envir
 from srchgen.schema import Record, Section, json_schema
 from srchgen.source import SourceFile, load_source, record_files
 from srchgen.summary import Summary, digest
-from srchgen.validate import Facts, SignatureCheck, registry_problems, validate_one
+from srchgen.validate import Facts, SignatureCheck, registry_problems, validate_one, written_id
 from srchgen.write import apply_changes, exchange, recover, write_site
 
 
@@ -153,6 +153,7 @@ def _valid(src: SourceFile, rec: Record):  # type: ignore[no-untyped-def]
 def scan(project: Project, state: dict[str, Any], want_entries: bool) -> list[Scanned]:
     """Every record file: reused from the cache when its bytes and artifacts are unchanged, else processed."""
     rows: dict[str, tuple[Any, ...]] = state.get("records", {})
+    blob = memoryview(state.get("texts", b""))
     checker = signature_checker(project)
     out = []
     for file in record_files(project.records):
@@ -162,7 +163,8 @@ def scan(project: Project, state: dict[str, Any], want_entries: bool) -> list[Sc
             st = (-1, -1, -1)
         row = rows.get(file.name)
         if row is not None and row[3] is not None and tuple(row[0]) == st and _artifacts_unchanged(row[1], project.records):
-            summary = Summary.thaw(row[3])
+            (a, b), (c, d), (e, f) = row[4]
+            summary = Summary.thaw(row[3], (blob[a:b], blob[c:d], blob[e:f]))
             out.append(Scanned(file.name, st, _thaw_problems(row[2]), summary, summary.facts, cached=row))
             continue
         out.append(process(project, file, st, checker, want_entries))
@@ -171,7 +173,8 @@ def scan(project: Project, state: dict[str, Any], want_entries: bool) -> list[Sc
 
 def _problems(scanned: Sequence[Scanned]) -> list[Problem]:
     problems = [p for s in scanned for p in s.problems]
-    problems += registry_problems([s.facts for s in scanned if s.facts is not None])
+    other_ids = frozenset(i for s in scanned if s.facts is None for i in [written_id(s.source)] if i)
+    problems += registry_problems([s.facts for s in scanned if s.facts is not None], other_ids)
     return sort_problems(problems)
 
 
@@ -187,10 +190,13 @@ def check(project: Project, strict: bool = False) -> Report:
 
 def summarize(e: Entry, config: Config, r: Renderer, facts: Facts) -> Summary:
     rec, d = e.record, e.derived
+    item = feeds.fragment(feeds.feed_item(e, config)).encode("utf-8")
+    record_json = feeds.fragment(feeds.record_dict(e, config)).encode("utf-8")
+    atom = r.atom_entry(e)
     return Summary(
         e.id, e.hex, e.short_title, rec.display_title, rec.submitted, e.updated, rec.review.score, rec.section,
         tuple(rec.topics), tuple(rec.related), d.tier, d.gate.status, d.level, d.status, rec.publisher, rec.doi,
-        feeds.fragment(feeds.feed_item(e, config)), feeds.fragment(feeds.record_dict(e, config)), r.atom_entry(e), facts,
+        item, record_json, atom, facts, digest(item, record_json),
     )
 
 
@@ -209,7 +215,7 @@ def build(project: Project, strict: bool = False, search: bool | None = None) ->
         return report
     if not config.base_url:
         report.notes.append("no base_url: canonical, Open Graph, sitemap and absolute feed URLs are left out")
-    r = Renderer(config, make_environment(project.root / "templates"))
+    r = Renderer(config, make_environment(project.root / "templates", cache.cache_dir(out) / "jinja"))
     r.env.globals["filter_choices"] = finder.choices()
     for s in scanned:
         if s.entry is not None and s.facts is not None:
@@ -234,22 +240,20 @@ def build(project: Project, strict: bool = False, search: bool | None = None) ->
     else:
         finish = (lambda staging: run_pagefind(staging, report)) if want_search else None
         report.files = write_site(plan.hashing(stream), [], out, finish)
-    cache.save_state(out, {
-        "env": env,
-        "site": cache.site_identity(out),
-        "records": {s.name: _cache_row(s, project.records) for s in scanned},
-        "pages": plan.pages,
-        "files": plan.files,
-    })
+    blob = cache.TextBlob(out, state)
+    rows = {s.name: _cache_row(s, project.records, blob) for s in scanned}
+    cache.save_state(out, {"env": env, "site": cache.site_identity(out), "records": rows, "pages": plan.pages, "files": plan.files}, blob)
     return report
 
 
-def _cache_row(s: Scanned, records: Path) -> tuple[Any, ...]:
+def _cache_row(s: Scanned, records: Path, blob: "cache.TextBlob") -> tuple[Any, ...]:
+    """The cache row of one valid record; its three texts go to the blob (appended when new)."""
+    assert s.summary is not None
     if s.cached is not None:
-        return s.cached
+        return blob.keep(s.cached)
     arts = tuple((rel, *_stat(records / rel)) for rel, fact in sorted(s.source.artifacts.items()) if fact.source is not None) if s.source else ()
     problems = [(p.path, p.line, p.col, p.message, p.severity) for p in s.problems]
-    return (s.stat, arts, problems, s.summary.freeze() if s.summary else None)
+    return (s.stat, arts, problems, s.summary.freeze(), blob.add(s.summary.texts))
 
 
 def related_of(summaries: Sequence[Summary]) -> dict[str, list[Summary]]:
@@ -273,7 +277,10 @@ class Plan:
         self.pages: dict[str, str] = {}
         self.files: dict[str, str] = {}
         self.search_dirty = False
-        self._related: dict[str, list[Summary]] | None = None
+        self._by_record: dict[str, list[str]] = {}
+        for path in old_files:
+            if path.startswith("records/"):
+                self._by_record.setdefault(path.split("/", 2)[1], []).append(path)
 
     def page_key(self, path: str, *parts: str) -> str:
         key = digest(*parts)
@@ -287,14 +294,14 @@ class Plan:
     def keep(self, path: str) -> None:
         self.files[path] = self.old_files[path]
 
-    def keep_prefix(self, prefix: str) -> None:
-        for path, h in self.old_files.items():
-            if path.startswith(prefix):
-                self.files[path] = h
+    def keep_record(self, hex_id: str) -> None:
+        """Keep every file under records/<HEX>/ as the last build wrote it."""
+        for path in self._by_record.get(hex_id, ()):
+            self.files[path] = self.old_files[path]
 
     def record_key(self, sm: Summary, env: str, related: Sequence[Summary]) -> str:
         """A record page shows its manifest, derived fields and body (all in its feed and JSON texts) and its related records' titles."""
-        return digest(env, sm.record_json, sm.feed_item, *(f"{o.hex}\x1f{o.short_title}" for o in related))
+        return digest(env, sm.content_key, *(f"{o.hex}\x1f{o.short_title}" for o in related))
 
     def record_stale(self, s: Scanned, env: str, related: dict[str, list[Summary]]) -> bool:
         assert s.summary is not None
@@ -358,7 +365,7 @@ def site_outputs(
         pages.append(path)
         plan.pages[path] = plan.record_key(sm, env, related[sm.id])
         if s.entry is None:
-            plan.keep_prefix(routes.record_dir(sm.hex))
+            plan.keep_record(sm.hex)
             continue
         yield r.record_page(s.entry, related[sm.id], rules)
         yield from feeds.record_files(s.entry, config)

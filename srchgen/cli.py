@@ -125,13 +125,23 @@ def build_cmd(records: str | None, out: str | None, base_url: str | None, strict
 
 @main.command("check")
 @click.option("--records", metavar="DIR", help="Folder of record files [default: records/].")
+@click.option("--base", metavar="GIT-REF", help="Also check records changed only additively since this git ref: corrections appended, id, submitted and DOI unchanged, no record deleted or renamed.")
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
-def check_cmd(records: str | None, strict: bool) -> None:
+def check_cmd(records: str | None, base: str | None, strict: bool) -> None:
     """Validate every record and report all problems; writes nothing."""
     from srchgen.build import check
 
     project = make_project(records, None)
     report = check(project, strict=strict)
+    if base is not None:
+        from srchgen.errors import ConfigError, sort_problems
+        from srchgen.history import check_base
+
+        try:
+            found = check_base(project.records, project.records_display, base)
+        except ConfigError as e:
+            _fail_usage(e.problems)
+        report.problems = sort_problems(report.problems + found)
     report_problems(report)
     if report.errors:
         sys.exit(1)
@@ -144,6 +154,77 @@ def schema_cmd() -> None:
     from srchgen.schema import json_schema
 
     click.echo(json.dumps(json_schema(), indent=2, sort_keys=True))
+
+
+def _interactive() -> bool:
+    """Ask for missing values only when a person is at the terminal (never in CI)."""
+    return sys.stdin.isatty()
+
+
+_SECTIONS = ["research", "benchmarks", "mathematics"]  # schema.Section, without importing pydantic at startup
+
+
+@main.command("new")
+@click.option("--records", metavar="DIR", help="Folder of record files [default: records/].")
+@click.option("--question", help="The research question (required).")
+@click.option("--section", type=click.Choice(_SECTIONS), help="research, benchmarks or mathematics (required).")
+@click.option("--topics", help="Comma-separated lowercase slugs, e.g. soil-moisture,wheat.")
+@click.option("--score", type=float, help="Review score, 0..10, at most two decimals (required).")
+@click.option("--claims", type=int, help="Aggregate count of source-grounded claims (required).")
+@click.option("--publisher", help="Publisher name (required).")
+@click.option("--title", help="Optional short title; defaults to the research question.")
+@click.option("--report-artifact/--no-report-artifact", default=None, help="Whether a report artifact is publicly available (required).")
+@click.option("--date", "submitted", type=click.DateTime(["%Y-%m-%d"]), help="Submission date YYYY-MM-DD [default: today, UTC].")
+def new_cmd(records: str | None, question: str | None, section: str | None, topics: str | None, score: float | None,
+            claims: int | None, publisher: str | None, title: str | None, report_artifact: bool | None, submitted: Any) -> None:
+    """Scaffold records/<HEX>.md with a fresh random id; prints its path. Never overwrites."""
+    from srchgen.config import load_config
+    from srchgen.errors import ConfigError
+    from srchgen.scaffold import Draft, ScaffoldError, create, flag_for
+
+    root = Path.cwd()
+    try:
+        config = load_config(root)
+    except ConfigError as e:
+        _fail_usage(e.problems)
+    records_dir = Path(records) if records else root / "records"
+    if not records_dir.is_dir():
+        raise click.UsageError(f"records directory not found: {records or 'records'} (run in a registry folder or pass --records)")
+    values: dict[str, Any] = {"question": question, "section": section, "score": score, "claims": claims,
+                              "publisher": publisher, "report_artifact": report_artifact}
+    missing = [k for k, v in values.items() if v is None]
+    if missing and not _interactive():
+        flags = ", ".join("--report-artifact or --no-report-artifact" if k == "report_artifact" else f"--{k}" for k in missing)
+        raise click.UsageError(f"missing {flags} (stdin is not a terminal, so srchgen new cannot ask)")
+    if values["question"] is None:
+        values["question"] = click.prompt("Research question")
+    if values["section"] is None:
+        values["section"] = click.prompt("Section", type=click.Choice(_SECTIONS), default="research")
+    if topics is None and missing:
+        topics = click.prompt("Topics (comma-separated slugs, empty for none)", default="", show_default=False)
+    if values["score"] is None:
+        values["score"] = click.prompt("Review score (0..10)", type=float)
+    if values["claims"] is None:
+        values["claims"] = click.prompt("Source-grounded claims (count)", type=int, default=0)
+    if values["publisher"] is None:
+        values["publisher"] = click.prompt("Publisher")
+    if values["report_artifact"] is None:
+        values["report_artifact"] = click.confirm("Is a report artifact publicly available?", default=False)
+    draft = Draft(
+        topics=tuple(t.strip() for t in (topics or "").split(",") if t.strip()),
+        title=title,
+        submitted=submitted.date() if submitted else config.today,
+        **values,
+    )
+    display = records if records and not Path(records).is_absolute() else shown(records_dir)
+    try:
+        path = create(records_dir, draft, config, display.rstrip("/") or ".")
+    except ScaffoldError as e:
+        for p in e.problems:
+            flag = flag_for(p.message)
+            click.echo(f"srchgen new: {flag + ': ' if flag else ''}{p.message}", err=True)
+        sys.exit(2)
+    click.echo(shown(path))
 
 
 @main.command("serve")

@@ -85,12 +85,13 @@ def fragment(obj: Any) -> str:
     return json.dumps(obj, sort_keys=True, ensure_ascii=False, separators=(",", ":")).replace("</", "<\\/")
 
 
-def _splice(head: dict[str, Any], key: str, items: Sequence[str]) -> bytes:
+def _splice(head: dict[str, Any], key: str, items: Sequence[bytes]) -> bytes:
     """`head` as JSON with the list under `key` spliced in from ready JSON texts (no re-encoding)."""
-    text = fragment({**head, key: []})
-    marker = f'"{key}":[]'
+    text = fragment({**head, key: []}).encode("utf-8")
+    marker = f'"{key}":[]'.encode()
     assert text.count(marker) == 1
-    return (text.replace(marker, f'"{key}":[' + ",".join(items) + "]") + "\n").encode("utf-8")
+    before, after = text.split(marker)
+    return b"".join([before, f'"{key}":['.encode(), b",".join(items), b"]", after, b"\n"])
 
 
 def json_feed(summaries: Sequence[Summary], config: Config) -> Output:

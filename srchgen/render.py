@@ -64,6 +64,16 @@ def filesize(n: int) -> str:
     return f"{n} bytes"  # pragma: no cover
 
 
+def _bytecode_cache(folder: Path | None) -> jinja2.BytecodeCache | None:
+    if folder is None:
+        return None
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return None
+    return jinja2.FileSystemBytecodeCache(str(folder))
+
+
 def json_script(obj: Any) -> Markup:
     """JSON for a <script type="application/ld+json"> block: '<', '>' and '&' escaped so data cannot end the element."""
     text = json.dumps(obj, sort_keys=True, ensure_ascii=False)
@@ -100,7 +110,8 @@ def signature_text(entry: Entry) -> str:
     return "Signed evaluation; signature verified against the registry's gate signers" if signed else "Unsigned: no signature was checked for this evaluation"
 
 
-def make_environment(project_templates: Path | None) -> jinja2.Environment:
+def make_environment(project_templates: Path | None, bytecode_dir: Path | None = None) -> jinja2.Environment:
+    """Templates from the registry's templates/ first, then the default theme; compiled templates are cached in bytecode_dir."""
     loaders: list[jinja2.BaseLoader] = []
     if project_templates is not None and project_templates.is_dir():
         loaders.append(jinja2.FileSystemLoader(str(project_templates)))
@@ -113,6 +124,7 @@ def make_environment(project_templates: Path | None) -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         auto_reload=False,
+        bytecode_cache=_bytecode_cache(bytecode_dir),
     )
     env.filters.update(
         long_date=long_date, score=score, filesize=filesize, plural=derive.plural, slug=routes.slug, json_script=json_script
@@ -250,15 +262,16 @@ class Renderer:
         }
         return Output(path, self._render("listing.html", page, facet=facet, rows=rows_html, pager=pager, counts=counts, routes=routes, charts=charts))
 
-    def atom_entry(self, entry: Entry) -> str:
+    def atom_entry(self, entry: Entry) -> bytes:
         """One record's Atom <entry>, rendered once and kept in its Summary."""
-        return self._render("_atom_entry.xml", Page(routes.FEED_ATOM, self.config, ""), e=entry, routes=routes).decode("utf-8")
+        return self._render("_atom_entry.xml", Page(routes.FEED_ATOM, self.config, ""), e=entry, routes=routes)
 
     def atom(self, summaries: Sequence[Summary]) -> Output:
         updated = max((s.updated for s in summaries), default=None)
-        body = Markup("".join(s.atom for s in summaries))
         page = Page(routes.FEED_ATOM, self.config, "")
-        return Output(routes.FEED_ATOM, self._render("feed.atom", page, entries_xml=body, updated=updated, routes=routes))
+        marker = "<!--srchgen:entries-->"
+        before, after = self._render("feed.atom", page, entries_xml=Markup(marker), updated=updated, routes=routes).split(marker.encode())
+        return Output(routes.FEED_ATOM, b"".join([before, *(s.atom for s in summaries), after]))
 
     def row(self, entry: Summary, page: Page) -> str:
         """One listing row; rendered once per record and link depth, then reused by every listing."""
