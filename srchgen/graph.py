@@ -34,7 +34,7 @@ LABEL_H = 18  # room for a label below a node
 class Node:
     id: str
     label: str  # short text under the node
-    title: str  # full text for the tooltip and the link's accessible name
+    title: str  # tooltip and the link's accessible name; must start with `label`
     href: str
     css: str  # extra class (e.g. the tier), coloured in style.css
 
@@ -171,6 +171,7 @@ def svg(lay: Layout, info: Callable[[str], Node], title: str, desc: str) -> str:
         parts.append(
             f'<a href="{e(node.href)}" aria-label="{e(node.title)}" class="node {e(node.css)}">'
             f'<circle cx="{_n(x)}" cy="{_n(y)}" r="{NODE_R}"/>'
+            f'<rect class="label-bg" x="{_n(x - (len(node.label) * 6.8 + 4) / 2)}" y="{_n(y + NODE_R + 3)}" width="{_n(len(node.label) * 6.8 + 4)}" height="13"/>'
             f'<text x="{_n(x)}" y="{_n(y + NODE_R + 13)}" text-anchor="middle">{e(node.label)}</text>'
             f"<title>{e(node.title)}</title></a>"
         )
@@ -209,7 +210,8 @@ def draw(linked: Sequence[Summary], edges: Sequence[tuple[str, str]], href: Call
     def info(node_id: str) -> Node:
         e = by_id[node_id]
         tier = e.tier.value.lower().replace(" ", "-")
-        return Node(node_id, e.hex, f"{e.id}: {e.short_title}", href(e.hex), "tier-" + tier)
+        # the accessible name starts with the visible label (axe label-content-name-mismatch)
+        return Node(node_id, e.hex, f"{e.hex}: {e.short_title}", href(e.hex), "tier-" + tier)
 
     drawn = frozenset(lay.positions)
     return Drawing(svg(lay, info, "Related records", sentence), sentence, drawn, len(by_id) - len(drawn))
