@@ -16,6 +16,7 @@ import html
 import http.server
 import json
 import shutil
+import signal
 import sys
 import tempfile
 import threading
@@ -171,10 +172,17 @@ def watched(project: Project) -> list[Path]:
     return [p for p in candidates if p.exists()]
 
 
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def serve(project: Project, port: int = 8000, search: bool = True, out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> int:
     """Run until Ctrl-C; returns the exit code (0 on a clean stop, 2 when the port is taken)."""
     import watchfiles
 
+    # Ctrl-C (even when started where SIGINT was ignored, e.g. as a background job) and SIGTERM stop cleanly.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, _interrupt)
     tmp = Path(tempfile.mkdtemp(prefix="srchgen-serve-"))
     state = State(site=tmp / "site")
     state.site.mkdir()
