@@ -100,7 +100,7 @@ def error_page(problems: list[str], version: int) -> bytes:
         "<title>Build failed · srchgen serve</title>"
         '<link rel="stylesheet" href="/assets/style.css"></head><body><main id="main">'
         f"<h1>The last build failed</h1><p>{len(problems)} problem{'s' if len(problems) != 1 else ''}; "
-        "fix them and this page reloads by itself.</p>"
+        f"fix {'it' if len(problems) == 1 else 'them'} and this page reloads by itself.</p>"
         f'<ol class="build-problems">\n{items}\n</ol></main>'
         f'<script src="{PREFIX}reload.js" data-version="{version}"></script></body></html>\n'
     ).encode("utf-8")
