@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Sequence
 
-from srchgen import __version__, cache, charts, feeds, finder, graph, routes
+from srchgen import __version__, cache, charts, feeds, finder, graph, parallel, routes
 from srchgen.config import Config
 from srchgen.derive import Gate, Level, Tier, guide
 from srchgen.entry import Entry, make_entry
@@ -27,7 +27,7 @@ from srchgen.schema import Record, Section, json_schema
 from srchgen.source import SourceFile, load_source, record_files
 from srchgen.summary import Summary, digest
 from srchgen.validate import Facts, SignatureCheck, registry_problems, validate_one, written_id
-from srchgen.write import apply_changes, exchange, recover, write_site
+from srchgen.write import apply_changes, exchange, fill, recover, write_site
 
 
 @dataclass(frozen=True)
@@ -72,6 +72,8 @@ class Scanned:
     record: Record | None = None
     entry: Entry | None = None
     cached: tuple[Any, ...] | None = None  # the cache row to keep when reused
+    remote: tuple[Any, ...] | None = None  # (artifact stats, problems) of a record the worker process holds
+    other_id: str | None = None  # the id written in a file that failed the schema (worker records)
 
 
 def signature_checker(project: Project) -> SignatureCheck | None:
@@ -152,10 +154,16 @@ def _valid(src: SourceFile, rec: Record):  # type: ignore[no-untyped-def]
 
 def scan(project: Project, state: dict[str, Any], want_entries: bool) -> list[Scanned]:
     """Every record file: reused from the cache when its bytes and artifacts are unchanged, else processed."""
+    reused, todo = triage(project, state)
+    checker = signature_checker(project)
+    return reused + [process(project, file, st, checker, want_entries) for file, st in todo]
+
+
+def triage(project: Project, state: dict[str, Any]) -> tuple[list[Scanned], list[tuple[Path, tuple[int, int, int]]]]:
+    """Split the record files into those the cache still describes and those to process."""
     rows: dict[str, tuple[Any, ...]] = state.get("records", {})
     blob = memoryview(state.get("texts", b""))
-    checker = signature_checker(project)
-    out = []
+    reused, todo = [], []
     for file in record_files(project.records):
         try:
             st = _stat(file)
@@ -165,15 +173,15 @@ def scan(project: Project, state: dict[str, Any], want_entries: bool) -> list[Sc
         if row is not None and row[3] is not None and tuple(row[0]) == st and _artifacts_unchanged(row[1], project.records):
             (a, b), (c, d), (e, f) = row[4]
             summary = Summary.thaw(row[3], (blob[a:b], blob[c:d], blob[e:f]))
-            out.append(Scanned(file.name, st, _thaw_problems(row[2]), summary, summary.facts, cached=row))
-            continue
-        out.append(process(project, file, st, checker, want_entries))
-    return out
+            reused.append(Scanned(file.name, st, _thaw_problems(row[2]), summary, summary.facts, cached=row))
+        else:
+            todo.append((file, st))
+    return reused, todo
 
 
 def _problems(scanned: Sequence[Scanned]) -> list[Problem]:
     problems = [p for s in scanned for p in s.problems]
-    other_ids = frozenset(i for s in scanned if s.facts is None for i in [written_id(s.source)] if i)
+    other_ids = frozenset(i for s in scanned if s.facts is None for i in [s.other_id or written_id(s.source)] if i)
     problems += registry_problems([s.facts for s in scanned if s.facts is not None], other_ids)
     return sort_problems(problems)
 
@@ -207,43 +215,121 @@ def build(project: Project, strict: bool = False, search: bool | None = None) ->
     env = env_key(project)
     state = cache.load_state(out, env)
     site_ok = bool(state) and state.get("site") == cache.site_identity(out) and out.is_dir()
-    scanned = scan(project, state, want_entries=True)
-    report = Report(problems=_problems(scanned), reused=sum(s.cached is not None for s in scanned), records=len(scanned))
-    if strict:
-        report.problems = [p.as_error() for p in report.problems]
-    if report.errors:
-        return report
-    if not config.base_url:
-        report.notes.append("no base_url: canonical, Open Graph, sitemap and absolute feed URLs are left out")
     r = Renderer(config, make_environment(project.root / "templates", cache.cache_dir(out) / "jinja"))
     r.env.globals["filter_choices"] = finder.choices()
-    for s in scanned:
-        if s.entry is not None and s.facts is not None:
-            s.summary = summarize(s.entry, config, r, s.facts)
-    scanned.sort(key=lambda s: s.summary.sort_key)  # type: ignore[union-attr]
-    report.summaries = [s.summary for s in scanned]  # type: ignore[misc]
-    old_pages: dict[str, str] = state.get("pages", {}) if site_ok else {}
-    old_files: dict[str, str] = state.get("files", {}) if site_ok else {}
-    plan = Plan(old_pages, old_files)
     checker = signature_checker(project)
-    related = related_of(report.summaries)
-    for s in scanned:
-        if s.entry is None and plan.record_stale(s, env, related):
-            fresh = process(project, project.records / s.name, s.stat, checker, want_entry=True)
-            s.entry, s.source, s.facts = fresh.entry, fresh.source, fresh.facts
-    stream = site_outputs(scanned, report.summaries, config, r, plan, env, asset_outputs(project))
-    want_search = config.search if search is None else search
-    if site_ok:
-        report.files = plan.apply(out, stream)
-        if want_search and (plan.search_dirty or not (out / "pagefind").is_dir()):
-            refresh_search(out, report)
-    else:
-        finish = (lambda staging: run_pagefind(staging, report)) if want_search else None
-        report.files = write_site(plan.hashing(stream), [], out, finish)
+    reused, todo = triage(project, state)
+    worker = None
+    if not site_ok and parallel.available() and len(todo) >= parallel.MIN_RECORDS:
+        theirs, todo = parallel.split(todo)
+        worker = _start_worker(project, r, theirs, checker)
+    scanned = reused + [process(project, file, st, checker, want_entry=True) for file, st in todo]
+    try:
+        if worker is not None:
+            scanned += [_remote(t) for t in worker.receive()]
+        report = Report(problems=_problems(scanned), reused=len(reused), records=len(scanned))
+        if strict:
+            report.problems = [p.as_error() for p in report.problems]
+        if report.errors:
+            return report
+        if not config.base_url:
+            report.notes.append("no base_url: canonical, Open Graph, sitemap and absolute feed URLs are left out")
+        for s in scanned:
+            if s.entry is not None and s.facts is not None:
+                s.summary = summarize(s.entry, config, r, s.facts)
+        scanned.sort(key=lambda s: s.summary.sort_key)  # type: ignore[union-attr]
+        report.summaries = [s.summary for s in scanned]  # type: ignore[misc]
+        old_pages: dict[str, str] = state.get("pages", {}) if site_ok else {}
+        old_files: dict[str, str] = state.get("files", {}) if site_ok else {}
+        plan = Plan(old_pages, old_files)
+        related = related_of(report.summaries)
+        for s in scanned:
+            if s.entry is None and s.remote is None and plan.record_stale(s, env, related):
+                fresh = process(project, project.records / s.name, s.stat, checker, want_entry=True)
+                s.entry, s.source, s.facts = fresh.entry, fresh.source, fresh.facts
+        stream = site_outputs(scanned, report.summaries, config, r, plan, env, asset_outputs(project))
+        want_search = config.search if search is None else search
+        if site_ok:
+            report.files = plan.apply(out, stream)
+            if want_search and (plan.search_dirty or not (out / "pagefind").is_dir()):
+                refresh_search(out, report)
+        else:
+            start = finish_worker = None
+            if worker is not None:
+                w = worker
+                theirs_related = {s.summary.hex: [(o.hex, o.id, o.short_title) for o in related[s.summary.id]] for s in scanned if s.remote is not None and s.summary}
+
+                def start(staging: Path) -> None:
+                    w.send((str(staging), theirs_related))
+
+                def finish_worker() -> int:
+                    written = w.receive()
+                    plan.files.update(dict(written))
+                    return len(written)
+
+            def finish(staging: Path) -> None:
+                if finish_worker is not None:
+                    report.files += finish_worker()
+                if want_search:
+                    run_pagefind(staging, report)
+
+            report.files += write_site(plan.hashing(stream), [], out, finish, start)
+            worker = None if worker is None else (worker.close() or None)
+    finally:
+        if worker is not None:
+            worker.abort()
     blob = cache.TextBlob(out, state)
     rows = {s.name: _cache_row(s, project.records, blob) for s in scanned}
     cache.save_state(out, {"env": env, "site": cache.site_identity(out), "records": rows, "pages": plan.pages, "files": plan.files}, blob)
     return report
+
+
+def _start_worker(project: Project, r: Renderer, todo: list[tuple[Path, tuple[int, int, int]]], checker: SignatureCheck | None) -> parallel.Worker:
+    """Fork the worker for `todo`: it processes them now and renders their pages when told to."""
+    held: list[Scanned] = []
+
+    def phase1() -> list[tuple[Any, ...]]:
+        out = []
+        for file, st in todo:
+            s = process(project, file, st, checker, want_entry=True)
+            held.append(s)
+            if s.entry is not None and s.facts is not None:
+                s.summary = summarize(s.entry, project.config, r, s.facts)
+            arts = tuple((rel, *_stat(project.records / rel)) for rel, fact in sorted(s.source.artifacts.items()) if fact.source is not None) if s.source else ()
+            f = s.facts
+            out.append((
+                s.name, s.stat, [(p.path, p.line, p.col, p.message, p.severity) for p in s.problems],
+                (f.path, f.id, f.doi, f.related, f.question, f.pos) if f else None,
+                None if s.facts is not None else written_id(s.source),
+                s.summary.freeze() if s.summary else None, s.summary.texts if s.summary else None, arts,
+            ))
+        return out
+
+    def phase2(message: Any) -> list[tuple[str, str]]:
+        staging, related = parallel.staging_path(message), message[1]
+        rules = guide(project.config)
+        written: list[tuple[str, str]] = []
+
+        def outputs() -> Iterator[Output]:
+            for s in held:
+                if s.entry is None or s.summary is None:
+                    continue
+                for o in [r.record_page(s.entry, parallel.related_view(related.get(s.summary.hex, [])), rules), *feeds.record_files(s.entry, project.config)]:
+                    written.append((o.path, _hash(o)))
+                    yield o
+
+        fill(staging, outputs())
+        return written
+
+    return parallel.Worker(phase1, phase2)
+
+
+def _remote(t: tuple[Any, ...]) -> Scanned:
+    name, st, problems, facts, other_id, frozen, texts, arts = t
+    summary = Summary.thaw(frozen, texts) if frozen is not None else None
+    f = Facts(facts[0], facts[1], facts[2], tuple(facts[3]), facts[4], dict(facts[5])) if facts else None
+    s = Scanned(name, tuple(st), _thaw_problems(problems), summary, f, remote=(arts, problems), other_id=other_id)  # type: ignore[arg-type]
+    return s
 
 
 def _cache_row(s: Scanned, records: Path, blob: "cache.TextBlob") -> tuple[Any, ...]:
@@ -251,6 +337,8 @@ def _cache_row(s: Scanned, records: Path, blob: "cache.TextBlob") -> tuple[Any, 
     assert s.summary is not None
     if s.cached is not None:
         return blob.keep(s.cached)
+    if s.remote is not None:
+        return (s.stat, s.remote[0], s.remote[1], s.summary.freeze(), blob.add(s.summary.texts))
     arts = tuple((rel, *_stat(records / rel)) for rel, fact in sorted(s.source.artifacts.items()) if fact.source is not None) if s.source else ()
     problems = [(p.path, p.line, p.col, p.message, p.severity) for p in s.problems]
     return (s.stat, arts, problems, s.summary.freeze(), blob.add(s.summary.texts))
@@ -364,6 +452,8 @@ def site_outputs(
         path = routes.record_page(sm.hex)
         pages.append(path)
         plan.pages[path] = plan.record_key(sm, env, related[sm.id])
+        if s.remote is not None:
+            continue  # the worker process writes this record's files
         if s.entry is None:
             plan.keep_record(sm.hex)
             continue

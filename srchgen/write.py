@@ -87,13 +87,20 @@ def _copy_tree(src: Path, dst: Path, made: set[str]) -> None:
 
 
 def write_site(
-    outputs: Iterable[Output], assets: Iterable[Path], site: Path, finish: Callable[[Path], None] | None = None
+    outputs: Iterable[Output],
+    assets: Iterable[Path],
+    site: Path,
+    finish: Callable[[Path], None] | None = None,
+    start: Callable[[Path], None] | None = None,
 ) -> int:
-    """Write every output into a staging tree, copy the asset folders, run `finish` on it, swap it in."""
+    """Write every output into a staging tree, copy the asset folders, run `finish` on it, swap it in.
+    `start` is told the staging tree before any file is written (a second process may fill part of it)."""
     recover(site)
     staging = site.parent / f"{site.name}.tmp-{os.getpid()}"
     staging.mkdir(parents=True)
     try:
+        if start is not None:
+            start(staging)
         count = _fill(staging, outputs, assets)
         if finish is not None:
             finish(staging)
@@ -102,6 +109,11 @@ def write_site(
         raise
     swap_in(staging, site)
     return count
+
+
+def fill(staging: Path, outputs: Iterable[Output]) -> int:
+    """Write outputs under an existing staging tree (the build's worker process uses this)."""
+    return _fill(staging, outputs, [])
 
 
 def _fill(staging: Path, outputs: Iterable[Output], assets: Iterable[Path]) -> int:
