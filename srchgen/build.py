@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable, Iterator, Sequence
 
-from srchgen import __version__, cache, feeds, parallel, routes
+from srchgen import __version__, cache, charts, feeds, finder, graph, parallel, routes
 from srchgen.config import Config
 from srchgen.derive import Gate, Level, Tier, guide
 from srchgen.entry import Entry, make_entry
@@ -237,6 +237,7 @@ def build(project: Project, strict: bool = False, search: bool | None = None) ->
     state = cache.load_state(out, env)
     site_ok = bool(state) and state.get("site") == cache.site_identity(out) and out.is_dir()
     r = Renderer(config, make_environment(project.root / "templates", cache.cache_dir(out) / "jinja"))
+    r.env.globals["filter_choices"] = finder.choices()
     checker = signature_checker(project)
     reused, todo = triage(project, state)
     worker = None
@@ -487,6 +488,7 @@ def site_outputs(
         "total": len(summaries),
     }
     counts_key = repr(sorted((k, sorted((str(a), b) for a, b in v.items())) if isinstance(v, dict) else (k, v) for k, v in counts.items()))
+    figures = charts.registry_charts(charts.gather((s.score, s.tier, s.gate, s.level, s.submitted) for s in summaries))
     all_facets = facets(summaries)
     for facet in all_facets:
         for n, path, chunk in r.listing_chunks(facet):
@@ -496,8 +498,9 @@ def site_outputs(
             if plan.fresh(path, key):
                 plan.keep(path)
                 continue
-            yield r.listing_page(facet, n, chunk, counts)
-    yield from aggregate_outputs(summaries, all_facets, related, counts, rules, config, r)
+            # the home page's compact charts show only the tier, gate and level counts, which are in counts_key
+            yield r.listing_page(facet, n, chunk, counts, figures if facet.kind == "all" and n == 1 else None)
+    yield from aggregate_outputs(summaries, all_facets, related, counts, rules, config, r, figures)
     yield from assets
     pages += [routes.TOPICS, routes.GUIDE, routes.ABOUT, routes.GRAPH, routes.SEARCH]
     yield from feeds.sitemaps(pages, config)
@@ -505,21 +508,25 @@ def site_outputs(
 
 def aggregate_outputs(
     summaries: list[Summary], all_facets: list[Facet], related: dict[str, list[Summary]], counts: dict[str, Any],
-    rules: Any, config: Config, r: Renderer,
+    rules: Any, config: Config, r: Renderer, figures: dict[str, charts.Chart],
 ) -> Iterator[Output]:
     """Pages and feeds about the whole registry; cheap, rebuilt every time and written only when changed."""
     topics = [f for f in all_facets if f.kind == "topic"]
     graph_edges = sorted({tuple(sorted((s.id, o.id))) for s in summaries for o in related[s.id]})
     enums = {"Tier": Tier, "Gate": Gate, "Level": Level, "Section": Section}
     yield r.simple("topics.html", routes.TOPICS, "topics", topics=topics)
-    yield r.simple("guide.html", routes.GUIDE, "guide", rules=rules, counts=counts, enums=enums)
+    yield r.simple("guide.html", routes.GUIDE, "guide", rules=rules, counts=counts, enums=enums, charts=figures)
     yield r.simple("about.html", routes.ABOUT, "about", counts=counts)
-    yield r.simple("graph.html", routes.GRAPH, "graph", entries=[s for s in summaries if related[s.id]], edges=graph_edges, related=related)
+    linked = [s for s in summaries if related[s.id]]
+    drawing = graph.draw(linked, graph_edges, lambda h: routes.relative(routes.GRAPH, routes.record_page(h)))
+    shown = [s for s in linked if s.id in drawing.drawn]  # the page stays small at any registry size (graph.MAX_NODES)
+    yield r.simple("graph.html", routes.GRAPH, "graph", entries=shown, edges=graph_edges, related=related, drawing=drawing)
     yield r.simple("search.html", routes.SEARCH, "search")
     yield r.simple("404.html", routes.NOT_FOUND, "")
     yield feeds.json_feed(summaries, config)
     yield r.atom(summaries)
     yield feeds.records_json(summaries)
+    yield finder.filter_output(summaries)
     yield Output(routes.SCHEMA, feeds.dumps(json_schema()))
     yield feeds.robots(config)
     yield Output(".nojekyll", b"")

@@ -376,3 +376,13 @@ def gate_run_cmd(record_id: str, records: str | None, timeout: float | None, mem
         _record(target, config, root, "passed" if status == "matched" else "failed", key, when)
     if status != "matched":
         sys.exit(1)
+@main.command("serve")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535), help="Port on 127.0.0.1 (0 picks a free one).")
+@click.option("--records", metavar="DIR", help="Folder of record files [default: records/].")
+@click.option("--no-search", is_flag=True, help="Skip the Pagefind search index on each rebuild.")
+def serve_cmd(port: int, records: str | None, no_search: bool) -> None:
+    """Build and preview the site on 127.0.0.1, rebuilding and reloading open pages on change; Ctrl-C stops."""
+    from srchgen.serve import serve
+
+    project = make_project(records, None)
+    sys.exit(serve(project, port=port, search=not no_search))

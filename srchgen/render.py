@@ -251,7 +251,7 @@ class Renderer:
         for n in range(1, total + 1):
             yield n, routes.listing_page(facet.base, n), facet.entries[(n - 1) * size : n * size]
 
-    def listing_page(self, facet: Facet, n: int, chunk: Sequence[Summary], counts: dict[str, Any]) -> Output:
+    def listing_page(self, facet: Facet, n: int, chunk: Sequence[Summary], counts: dict[str, Any], charts: dict[str, Any] | None = None) -> Output:
         size = self.config.page_size
         total = max(1, math.ceil(len(facet.entries) / size))
         path = routes.listing_page(facet.base, n)
@@ -266,7 +266,7 @@ class Renderer:
             "pages": [(k, routes.listing_page(facet.base, k)) for k in range(1, total + 1)],
             "first_index": (n - 1) * size + 1,
         }
-        return Output(path, self._render("listing.html", page, facet=facet, rows=rows_html, pager=pager, counts=counts, routes=routes))
+        return Output(path, self._render("listing.html", page, facet=facet, rows=rows_html, pager=pager, counts=counts, routes=routes, charts=charts))
 
     def atom_entry(self, entry: Entry) -> bytes:
         """One record's Atom <entry>, rendered once and kept in its Summary."""
