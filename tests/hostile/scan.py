@@ -14,7 +14,8 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 # Elements that run, embed or redirect, whoever wrote them.
-FORBIDDEN_TAGS = {"iframe", "frame", "frameset", "object", "embed", "applet", "form", "base", "portal", "style", "foreignobject"}
+FORBIDDEN_TAGS = {"iframe", "frame", "frameset", "object", "embed", "applet", "base", "portal", "style", "foreignobject"}
+_OTHER_ORIGIN = re.compile(r"^\s*(?:[a-z][a-z0-9+.-]*:|//|\\\\)", re.I)
 # Attributes that carry a URL a browser may navigate to, fetch or submit to.
 URL_ATTRS = {
     "href", "src", "action", "formaction", "xlink:href", "data", "poster", "background", "cite",
@@ -87,6 +88,14 @@ class _Scanner(HTMLParser):
                 self._find(f"<{tag}> {name}={value!r} has a script or data URL")
         if tag in FORBIDDEN_TAGS:
             self._find(f"<{tag}> element")
+        if tag == "form":
+            # Our own forms (header search, instant filter) submit by GET to our own pages; record
+            # Markdown can never produce one (nh3 drops it). A form posting elsewhere is a phishing form.
+            action = a.get("action", "")
+            if _OTHER_ORIGIN.match(action) or a.get("method", "get").lower() != "get":
+                self._find(f"<form action={action!r} method={a.get('method', 'get')!r}> submits to another origin or by POST")
+        if tag in ("button", "input") and "formaction" in a and _OTHER_ORIGIN.match(a["formaction"]):
+            self._find(f"<{tag} formaction={a['formaction']!r}>")
         if tag == "meta":
             equiv = a.get("http-equiv", "").lower()
             if equiv == "refresh":
