@@ -188,10 +188,10 @@ def test_a_revert_after_a_killed_update_restores_the_old_site(tmp_path: Path, mo
     _use(root, b)
     real_save, real_roll = cache.save_state, write._roll_forward
 
-    def save_state(out: Path, state: dict) -> None:  # type: ignore[type-arg]
+    def save_state(out: Path, state: dict, *rest: object) -> None:  # type: ignore[type-arg]
         if state.get("files"):  # the final save, after site/ was updated
             raise _Killed()
-        real_save(out, state)
+        real_save(out, state, *rest)
 
     def roll_forward(site: Path, journal: Path) -> None:
         raise _Killed()  # the journal is committed, nothing moved yet
