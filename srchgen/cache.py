@@ -46,6 +46,8 @@ def _walk_stats(root: Path, h: "hashlib._Hash") -> None:
         except OSError:
             continue
         for e in entries:
+            if e.name == "__pycache__":
+                continue
             try:
                 st = e.stat(follow_symlinks=False)
             except OSError:
