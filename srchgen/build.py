@@ -114,7 +114,7 @@ def env_key(project: Project) -> str:
         except OSError:
             signers = b"-missing-"
     return digest(
-        __version__, str(cache.FORMAT), cache.dependency_versions(), c.model_dump_json(exclude={"today"}),
+        __version__, str(cache.FORMAT), cache.code_digest(), cache.dependency_versions(), c.model_dump_json(exclude={"today"}),
         _templates_digest(project), project.records_display, hashlib.sha256(signers).hexdigest(),
     )
 

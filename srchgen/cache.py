@@ -46,6 +46,8 @@ def _walk_stats(root: Path, h: "hashlib._Hash") -> None:
         except OSError:
             continue
         for e in entries:
+            if e.name == "__pycache__":
+                continue
             try:
                 st = e.stat(follow_symlinks=False)
             except OSError:
@@ -91,7 +93,7 @@ def fingerprint(root: Path, records: Path, out: Path, options: Iterable[str]) ->
     except OSError:
         h.update(b"-no-pyproject-")
     theme = theme_root()
-    for folder in (records, root / "templates", root / "assets", theme / "templates", theme / "assets"):
+    for folder in (records, root / "templates", root / "assets", theme / "templates", theme / "assets", Path(__file__).parent):
         _walk_stats(folder, h)
     return h.hexdigest()
 
@@ -132,6 +134,14 @@ def forget_noop(out: Path) -> None:
         os.unlink(cache_dir(out) / "noop")
     except OSError:
         pass
+
+
+def code_digest() -> str:
+    """srchgen's own source: a development checkout changes it without changing the version."""
+    h = hashlib.sha256()
+    for p in sorted(Path(__file__).parent.glob("*.py")):
+        h.update(p.name.encode() + b"\0" + p.read_bytes())
+    return h.hexdigest()
 
 
 def dependency_versions() -> str:
