@@ -67,6 +67,17 @@ class Stats:
         rs = self.sel(peer, mode)
         return statistics.median(float(r[col]) for r in rs) if rs else None
 
+    def cpu(self, peer: str, mode: str) -> float | None:
+        """Median user+sys CPU seconds (less sensitive than wall time to other load)."""
+        rs = self.sel(peer, mode)
+        return statistics.median(float(r["user_s"]) + float(r["sys_s"]) for r in rs) if rs else None
+
+    def load(self, peer: str, mode: str = "full") -> float | None:
+        """Median number of cores other processes kept busy during the runs."""
+        rs = [r for r in self.sel(peer, mode) if r.get("other_cpu_s")]
+        return statistics.median(float(r["other_cpu_s"]) / max(float(r["wall_s"]), 0.01)
+                                 for r in rs) if rs else None
+
     def span(self, peer: str, mode: str) -> tuple[float, float] | None:
         rs = [float(r["wall_s"]) for r in self.sel(peer, mode)]
         return (min(rs), max(rs)) if rs else None
@@ -91,12 +102,12 @@ def fmt(x: float | None, nd: int = 2) -> str:
 def peer_table(st: Stats, n: int, checks: dict) -> list[str]:
     out = ["| peer | full build s, median [min-max] | ms/record | user s | sys s | no-op s "
            "| 1 record edited s | check s | incr. no-op s | incr. edited s | full + search s "
-           "| peak RSS MiB (single / tree) | output checks |",
-           "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
+           "| peak RSS MiB (single / tree) | other load, cores | output checks |",
+           "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
     for p in st.peers:
         full = st.med(p, "full")
         if full is None:
-            out.append("| %s | failed / not run | | | | | | | | | | | |" % p)
+            out.append("| %s | failed / not run | | | | | | | | | | | | |" % p)
             continue
         lo, hi = st.span(p, "full")
         pk = st.peak_mib(p)
@@ -105,9 +116,10 @@ def peer_table(st: Stats, n: int, checks: dict) -> list[str]:
         bad = [k for k, c in ch.items() if not c.get("ok")]
         chs = ("ok (%s)" % ", ".join(ch)) if ok else ("FAILED: %s" % ", ".join(bad)) if ch else "not checked"
         cells = [fmt(st.med(p, m)) for m in ("noop", "edit", "check", "incr-noop", "incr-edit", "full-search")]
-        out.append("| %s | %.2f [%.2f-%.2f] | %.2f | %s | %s | %s | %.0f (%.0f / %.0f) | %s |" % (
+        out.append("| %s | %.2f [%.2f-%.2f] | %.2f | %s | %s | %s | %.0f (%.0f / %.0f) | %s | %s |" % (
             p, full, lo, hi, full * 1000.0 / n, fmt(st.med(p, "full", "user_s")),
-            fmt(st.med(p, "full", "sys_s")), " | ".join(cells), pk[0], pk[1], pk[2], chs))
+            fmt(st.med(p, "full", "sys_s")), " | ".join(cells), pk[0], pk[1], pk[2],
+            fmt(st.load(p)), chs))
     return out
 
 
@@ -123,8 +135,8 @@ TARGETS = [
 
 def targets_table(st: Stats, checks: dict) -> tuple[list[str], int, int]:
     """Issue 5 targets; returns lines, met count, total count."""
-    out = ["| target (issue 5) | srchgen | reference | ratio | limit | result |",
-           "|---|---:|---:|---:|---:|---|"]
+    out = ["| target (issue 5) | srchgen | reference | ratio | limit | result | CPU-time ratio |",
+           "|---|---:|---:|---:|---:|---|---:|"]
     met = total = 0
     have = "srchgen" in st.peers
     for label, mode, ref, rmode, limit in TARGETS:
@@ -132,25 +144,27 @@ def targets_table(st: Stats, checks: dict) -> tuple[list[str], int, int]:
         s = st.med("srchgen", mode) if have else None
         total += 1
         if r is None:
-            out.append("| %s | %s | %s not run | - | %.2f | not measured |" % (label, fmt(s), ref, limit))
+            out.append("| %s | %s | %s not run | - | %.2f | not measured | - |" % (label, fmt(s), ref, limit))
         elif s is None:
-            out.append("| %s | not measured (budget %.2f s) | %.2f s | - | %.2f | not measured |"
+            out.append("| %s | not measured (budget %.2f s) | %.2f s | - | %.2f | not measured | - |"
                        % (label, limit * r, r, limit))
         else:
             ok = s / r <= limit
             met += ok
-            out.append("| %s | %.2f s | %.2f s | %.3f | %.2f | %s |" % (
-                label, s, r, s / r, limit, "met" if ok else "**NOT MET**"))
+            sc, rc = st.cpu("srchgen", mode), st.cpu(ref, rmode)
+            out.append("| %s | %.2f s | %.2f s | %.3f | %.2f | %s | %s |" % (
+                label, s, r, s / r, limit, "met" if ok else "**NOT MET**",
+                "%.3f" % (sc / rc) if sc is not None and rc else "-"))
     total += 1
     hp, sp = st.peak_mib("hugo"), st.peak_mib("srchgen") if have else None
     if hp is None or sp is None:
-        out.append("| peak RSS <= Hugo's | %s | %s | - | 1.00 | not measured |" % (
+        out.append("| peak RSS <= Hugo's | %s | %s | - | 1.00 | not measured | |" % (
             fmt(sp[0] if sp else None, 0) + (" MiB" if sp else ""),
             fmt(hp[0] if hp else None, 0) + (" MiB" if hp else "")))
     else:
         ok = sp[0] <= hp[0]
         met += ok
-        out.append("| peak RSS <= Hugo's | %.0f MiB | %.0f MiB | %.3f | 1.00 | %s |" % (
+        out.append("| peak RSS <= Hugo's | %.0f MiB | %.0f MiB | %.3f | 1.00 | %s | |" % (
             sp[0], hp[0], sp[0] / hp[0], "met" if ok else "**NOT MET**"))
     if have:
         total += 1
@@ -158,7 +172,7 @@ def targets_table(st: Stats, checks: dict) -> tuple[list[str], int, int]:
         ok = bool(ch) and all(c.get("ok") for c in ch.values())
         eq = ch.get("edit-equals-clean", {}).get("ok")
         met += ok
-        out.append("| outputs checked; edited build == clean build | %s | | | | %s |" % (
+        out.append("| outputs checked; edited build == clean build | %s | | | | %s | |" % (
             "edit == clean: %s" % ("yes" if eq else "no" if eq is False else "not run"),
             "met" if ok else "**NOT MET**"))
     return out, met, total

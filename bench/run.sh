@@ -11,6 +11,7 @@
 #                     plus jekyll when N <= 1000 (a Jekyll build of 10,000 records takes ~400 s)
 #        APPEND=1     keep the rows of peers not run now in results/N.tsv (re-run one peer)
 #        PHASES="..." subset of: full noop edit check incr search (default: all)
+#        TABLE_ARGS   extra bench_table.py arguments (run_scale.sh: --scale-ref 10000)
 #
 # Per run of the harness (every path relative to this folder):
 #   1. ensure-peers.sh                       (installs missing peers; idempotent)
@@ -71,7 +72,7 @@ $PY to_corpus.py "$WORK/registry" "$WORK/corpus" || exit 1
 EDIT_HEX=$(ls "$WORK/registry/records" | grep -E '^[0-9A-F]{8}\.md$' | sort | sed -n "$(( (N + 1) / 2 ))p" | cut -c1-8)
 echo "== edited record: SRCH:$EDIT_HEX"
 
-HEADER="peer	mode	n	run	wall_s	user_s	sys_s	maxrss_kb	tree_kb	exit"
+HEADER="peer	mode	n	run	wall_s	user_s	sys_s	maxrss_kb	tree_kb	exit	other_cpu_s	waited_s"
 if [ "${APPEND:-0}" = 1 ] && [ -f "$RES" ]; then
     # drop earlier rows of the peers run now; keep the others
     for f in "$RES" "$CHK"; do
@@ -104,7 +105,7 @@ timed() {
     echo "### $mode $run: $*" >> build.log
     line=$("$REL/$PY" "$REL/measure.py" "$TIMEOUT" -- "$@" 2>>build.log) || return 1
     printf '%s\t%s\t%s\t%s\t%s\n' "$PEER" "$mode" "$N" "$run" "$line" >> "$REL/$RES"
-    rc=${line##*$'\t'}
+    rc=$(cut -f6 <<< "$line")
     [ "$rc" = 0 ] || echo "!! $PEER $mode $run exited $rc (see $WORK/$PEER/build.log)" >&2
     return "$rc"
 }
@@ -218,4 +219,5 @@ if [ -f results/versions.tsv.tmp ]; then
     mv results/versions.tsv.new results/versions.tsv
     rm -f results/versions.tsv.tmp
 fi
-$PY bench_table.py "$N" --seed "$SEED" --edited "SRCH:$EDIT_HEX" | tee "results/$N.md"
+# shellcheck disable=SC2086
+$PY bench_table.py "$N" --seed "$SEED" --edited "SRCH:$EDIT_HEX" ${TABLE_ARGS:-} | tee "results/$N.md"
