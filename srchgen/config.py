@@ -1,0 +1,132 @@
+"""Site configuration: `[tool.srchgen]` in pyproject.toml, frozen, passed explicitly (SPEC §3)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import os
+import re
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from srchgen.errors import ConfigError, Problem
+
+
+class Config(BaseModel):
+    """Every threshold a page sentence prints comes from here, so the guide and the rules agree."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", use_attribute_docstrings=True)
+
+    title: str = "Research Synthesis Registry"
+    """Site name shown in the header, the feeds and `<title>`."""
+    description: str = "Machine-generated research syntheses with public triage fields."
+    """One sentence for the About page, the feeds and Open Graph."""
+    base_url: str | None = None
+    """Absolute URL the site is served from (e.g. https://org.github.io/repo/); canonical, feed and sitemap URLs need it."""
+    page_size: int = Field(50, ge=1, le=10_000)
+    """Records per listing page; further pages live at page/N/."""
+    title_cut: int = Field(110, ge=10, le=1000)
+    """Listings cut titles at a word boundary within this many characters (ellipsis included)."""
+    provenance_note: str = "Machine-generated synthesis of existing literature. Not primary research."
+    """Default provenance note; a record's `note` overrides it."""
+    doi_grade_min_score: float = Field(7.5, ge=0, le=10)
+    """DOI grade needs a review score at least this high."""
+    doi_grade_min_claims: int = Field(5, ge=0)
+    """DOI grade (and MEDIUM evidence strength) needs at least this many source-grounded claims."""
+    quarantine_below_score: float = Field(5.0, ge=0, le=10)
+    """A review score below this makes a record a quarantine candidate."""
+    gate_activated: dt.date = dt.date(2026, 6, 10)
+    """Day the Gate 2 pipeline started; records submitted before it without artifacts say so."""
+    gate_initial_evaluation: dt.datetime = dt.datetime(2026, 6, 10, 6, 30, 49, tzinfo=dt.timezone.utc)
+    """The 'Evaluated' time shown for records published before the gate was activated."""
+    gate_signers: str | None = None
+    """Path (relative to the project root) of an OpenSSH allowed_signers file; when set, every gate_evaluation must be signed."""
+    cname: str | None = None
+    """Custom domain for GitHub Pages; written to site/CNAME when set."""
+    search: bool = True
+    """Build the Pagefind search index at the end of the build."""
+    today: dt.date = Field(default_factory=lambda: reference_date(os.environ), exclude=True)
+    """Reference day for 'not in the future' (SOURCE_DATE_EPOCH, else today in UTC); never printed."""
+
+    @field_validator("base_url")
+    @classmethod
+    def _base_url(cls, v: str | None) -> str | None:
+        if v is None or v == "":
+            return None
+        if not re.fullmatch(r"https?://[^/\s?#]+(/[^\s?#]*)?", v):
+            raise ValueError("base_url must be an absolute http(s) URL such as https://org.github.io/repo/")
+        return v if v.endswith("/") else v + "/"
+
+    @field_validator("gate_initial_evaluation")
+    @classmethod
+    def _aware(cls, v: dt.datetime) -> dt.datetime:
+        if v.tzinfo is None:
+            raise ValueError("gate_initial_evaluation needs a time zone, e.g. 2026-06-10T06:30:49+00:00")
+        return v
+
+    @property
+    def base_path(self) -> str:
+        """The URL path prefix of base_url ("/repo/"), "/" at a domain root or without base_url."""
+        if not self.base_url:
+            return "/"
+        m = re.match(r"https?://[^/]+(/.*)?$", self.base_url)
+        return (m.group(1) if m and m.group(1) else "/")
+
+
+def reference_date(environ: os._Environ[str] | dict[str, str]) -> dt.date:
+    """SOURCE_DATE_EPOCH when set (reproducible builds), else today in UTC."""
+    sde = environ.get("SOURCE_DATE_EPOCH")
+    if sde and sde.strip().isdigit():
+        return dt.datetime.fromtimestamp(int(sde), dt.timezone.utc).date()
+    return dt.datetime.now(dt.timezone.utc).date()
+
+
+def _key_line(text: str, key: str) -> tuple[int, int]:
+    """Find `key =` inside the [tool.srchgen] table; tomllib gives no positions."""
+    in_table = False
+    for n, line in enumerate(text.splitlines(), 1):
+        s = line.strip()
+        if s.startswith("["):
+            in_table = s.split("#")[0].strip() == "[tool.srchgen]"
+            continue
+        if in_table and re.match(rf"{re.escape(key)}\s*=", s):
+            return n, line.index(key) + 1
+    return 1, 1
+
+
+def load_config(root: Path, display: str = "pyproject.toml", **overrides: Any) -> Config:
+    """Read `[tool.srchgen]` from root/pyproject.toml (defaults when absent); raise ConfigError with positions."""
+    path = root / "pyproject.toml"
+    table: dict[str, Any] = {}
+    text = ""
+    if path.is_file():
+        try:
+            text = path.read_text(encoding="utf-8")
+            table = tomllib.loads(text).get("tool", {}).get("srchgen", {})
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
+            m = re.search(r"line (\d+), column (\d+)", str(e))
+            line, col = (int(m.group(1)), int(m.group(2))) if m else (1, 1)
+            raise ConfigError([Problem(display, line, col, f"invalid TOML: {e}")]) from None
+    problems: list[Problem] = []
+    known = set(Config.model_fields)
+    for key in table:
+        if key not in known or key == "today":
+            line, col = _key_line(text, key)
+            near = difflib.get_close_matches(key, sorted(known - {"today"}), n=1)
+            hint = f"; did you mean '{near[0]}'?" if near else ""
+            problems.append(Problem(display, line, col, f"unknown key '{key}' in [tool.srchgen]{hint}"))
+    if problems:
+        raise ConfigError(problems)
+    data = {**table, **{k: v for k, v in overrides.items() if v is not None}}
+    try:
+        return Config(**data)
+    except ValidationError as e:
+        for err in e.errors():
+            key = str(err["loc"][0]) if err["loc"] else ""
+            line, col = _key_line(text, key) if key in table else (1, 1)
+            msg = err["msg"].removeprefix("Value error, ")
+            problems.append(Problem(display, line, col, f"[tool.srchgen] {key}: {msg}"))
+        raise ConfigError(problems) from None

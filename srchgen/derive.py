@@ -1,0 +1,391 @@
+"""Derive stage: the public triage fields of SPEC §3, one pure function per rule.
+
+Every sentence that quotes a threshold or a date prints it from Config, so the quality
+guide (which calls these same functions) and the record pages cannot disagree.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from enum import Enum
+from typing import Sequence
+
+from srchgen.config import Config
+from srchgen.schema import ArtifactKind, Correction, CorrectionType, Record
+
+GATE_NAME = "Gate 2 — Verification (formal proof or sandbox reproduction)"
+TIER_FOOTNOTE = "Descriptive public triage only; this tier does not alter current publication or DOI behavior."
+DIMENSIONS_FOOTNOTE = "Automated triage signals derived from public fields; not human peer review or independent validation."
+CORRECTIONS_FOOTNOTE = "Public corrections are additive records. Current status does not claim the synthesis is error-free."
+VERIFICATION_FOOTNOTE = (
+    "Descriptive public verification status only; aggregate claim counts are public, "
+    "but individual claim records are not exposed here."
+)
+VERIFICATION_FOOTNOTE_SOURCED = (
+    "Descriptive public verification status only; aggregate claim counts are public, "
+    "and the individual claim records are published at the claim record source."
+)
+UNVERIFIED_FOOTNOTE = (
+    "This record has not completed Gate 2 of the verification pipeline (a type-checked Lean4 proof "
+    "for mathematical claims, or a sealed-sandbox reproduction for empirical claims). It is a literature "
+    "synthesis only. VERIFIED requires an attached reproducible artifact (Lean4 proof source, or repro "
+    "script and results) before this status can be set; it is not derived from review score or claim count."
+)
+PENDING_FOOTNOTE = (
+    "This record carries a reproducible artifact that is awaiting Gate 2 evaluation. Until it is "
+    "evaluated it is a literature synthesis only; VERIFIED is set only by a passed evaluation of the "
+    "attached artifact, never from review score or claim count."
+)
+FAILED_FOOTNOTE = (
+    "Gate 2 evaluated the attached artifact and it did not hold. This record is a literature synthesis "
+    "only; its claims are not verified by the attached artifact."
+)
+VERIFIED_FOOTNOTE = (
+    "Gate 2 evaluated the attached artifact and it held. VERIFIED is set only by an evaluation of the "
+    "attached reproducible artifact, never from review score or claim count."
+)
+MANIFEST_CONTRACT = "paper-manifest-v1.1"
+CORRECTION_CONTRACT = "correction-record-v1"
+PROVENANCE_CONTRACT = "source-provenance-v1"
+GUIDE_LINK_TEXT = "How to read scores, claims, manifests, and evidence links"
+
+
+class Level(str, Enum):
+    """Paper-level verification (SPEC §3)."""
+
+    L1 = "L1, Literature synthesis"
+    L2 = "L2, Source-grounded claims"
+    L3 = "L3, Gate-verified"
+
+
+class Provenance(str, Enum):
+    L4 = "L4, External archival record"
+    L3 = "L3, Claim aggregate record"
+    L2 = "L2, Public artifact record"
+    L1 = "L1, Unpublished record"
+
+
+class Tier(str, Enum):
+    QUARANTINE = "Quarantine candidate"
+    WATCHLIST = "Watchlist"
+    DOI_GRADE = "DOI grade"
+
+
+class Gate(str, Enum):
+    VERIFIED = "Verified"
+    PENDING = "Pending"
+    FAILED = "Failed"
+    UNVERIFIED = "Unverified"
+
+
+class Grade(str, Enum):
+    LOW = "LOW"
+    MEDIUM = "MEDIUM"
+    HIGH = "HIGH"
+
+
+class Status(str, Enum):
+    """Correction status, most severe first (SPEC §3)."""
+
+    RETRACTED = "RETRACTED"
+    WITHDRAWN = "WITHDRAWN"
+    PARTIALLY_RETRACTED = "PARTIALLY RETRACTED"
+    EXPRESSION_OF_CONCERN = "EXPRESSION OF CONCERN"
+    REINSTATED = "REINSTATED"
+    CORRECTED = "CORRECTED"
+    UPDATED = "UPDATED"
+    CURRENT = "CURRENT"
+
+
+_SEVERITY = list(Status)
+_STATUS_OF = {
+    CorrectionType.retraction: Status.RETRACTED,
+    CorrectionType.withdrawal: Status.WITHDRAWN,
+    CorrectionType.partial_retraction: Status.PARTIALLY_RETRACTED,
+    CorrectionType.expression_of_concern: Status.EXPRESSION_OF_CONCERN,
+    CorrectionType.reinstatement: Status.REINSTATED,
+    CorrectionType.correction: Status.CORRECTED,
+    CorrectionType.corrigendum: Status.CORRECTED,
+    CorrectionType.erratum: Status.CORRECTED,
+    CorrectionType.addendum: Status.UPDATED,
+    CorrectionType.clarification: Status.UPDATED,
+}
+_LIFTED_BY_REINSTATEMENT = {CorrectionType.retraction, CorrectionType.withdrawal}
+
+
+@dataclass(frozen=True)
+class GateVerdict:
+    status: Gate
+    reason: str
+    evaluated: str  # what the "Evaluated" row shows
+    footnote: str
+    signed: bool | None  # None: no evaluation; False: evaluation without signature
+
+
+@dataclass(frozen=True)
+class Dimension:
+    name: str
+    grade: Grade
+
+
+@dataclass(frozen=True)
+class Derived:
+    """Everything computed from a record; never written by authors."""
+
+    level: Level
+    provenance: Provenance
+    tier: Tier
+    tier_basis: str
+    gate: GateVerdict
+    dimensions: tuple[Dimension, ...]
+    status: Status
+    in_force: tuple[Correction, ...]
+    uncertainty_disclosed: bool
+
+
+def plural(n: int, singular: str, plural_form: str | None = None) -> str:
+    """'1 aggregate source-grounded claim', '6 aggregate source-grounded claims' (SPEC §3)."""
+    return f"{n} {singular if n == 1 else (plural_form or singular + 's')}"
+
+
+def fmt_threshold(x: float) -> str:
+    """7.5 -> '7.5', 5.0 -> '5.0': thresholds printed as configured, never as 7.500000."""
+    s = f"{x:.2f}".rstrip("0")
+    return s + "0" if s.endswith(".") else s
+
+
+def corrections_in_force(corrections: Sequence[Correction]) -> list[Correction]:
+    """Read the log in order; a reinstatement lifts earlier retractions and withdrawals (SPEC §3)."""
+    active: list[Correction] = []
+    for c in corrections:
+        if c.type is CorrectionType.reinstatement:
+            active = [a for a in active if a.type not in _LIFTED_BY_REINSTATEMENT]
+        active.append(c)
+    return active
+
+
+def derive_status(corrections: Sequence[Correction]) -> Status:
+    """CURRENT with no entries, else the most severe status in force."""
+    if not corrections:
+        return Status.CURRENT
+    statuses = [_STATUS_OF[c.type] for c in corrections_in_force(corrections)]
+    return min(statuses, key=_SEVERITY.index)
+
+
+def derive_provenance(record: Record) -> Provenance:
+    if record.is_registered:
+        return Provenance.L4
+    if record.claims.source_grounded >= 1:
+        return Provenance.L3
+    if record.report_artifact:
+        return Provenance.L2
+    return Provenance.L1
+
+
+def derive_level(record: Record, gate: Gate) -> Level:
+    if gate is Gate.VERIFIED:
+        return Level.L3
+    return Level.L2 if record.claims.source_grounded >= 1 else Level.L1
+
+
+def _last(in_force: Sequence[Correction], types: set[CorrectionType]) -> Correction | None:
+    found = [c for c in in_force if c.type in types]
+    return found[-1] if found else None
+
+
+_TIER_DOI_BASIS = "Review score and verified-claim count meet DOI-grade public quality thresholds."
+_TIER_WATCH_BASIS = "Review score or public verified-claim signal is below DOI-grade threshold."
+
+
+def quarantine_basis(config: Config) -> str:
+    return (
+        f"Review score is below {fmt_threshold(config.quarantine_below_score)}; "
+        "source-level inspection is required before relying on the synthesis."
+    )
+
+
+def derive_tier(record: Record, config: Config) -> tuple[Tier, str]:
+    """Quality tier and its Basis sentence, first rule that applies (SPEC §3)."""
+    in_force = corrections_in_force(record.corrections)
+    pulled = _last(in_force, {CorrectionType.retraction, CorrectionType.withdrawal})
+    if pulled is not None:
+        verb = "retracted" if pulled.type is CorrectionType.retraction else "withdrawn"
+        return Tier.QUARANTINE, f"Record {verb} on {pulled.date.isoformat()}; see the correction record."
+    if record.review.score < config.quarantine_below_score:
+        return Tier.QUARANTINE, quarantine_basis(config)
+    concern = _last(in_force, {CorrectionType.expression_of_concern, CorrectionType.partial_retraction})
+    if concern is not None:
+        what = "An expression of concern" if concern.type is CorrectionType.expression_of_concern else "A partial retraction"
+        return Tier.WATCHLIST, f"{what} was issued on {concern.date.isoformat()}; see the correction record."
+    if record.review.score >= config.doi_grade_min_score and record.claims.source_grounded >= config.doi_grade_min_claims:
+        return Tier.DOI_GRADE, _TIER_DOI_BASIS
+    return Tier.WATCHLIST, _TIER_WATCH_BASIS
+
+
+def artifact_hashes(record: Record) -> frozenset[str]:
+    return frozenset(a.sha256 for a in record.artifacts)
+
+
+def sufficient_artifacts(record: Record) -> bool:
+    """A lean4-proof, or a repro-script together with repro-results (SPEC §3)."""
+    kinds = {a.kind for a in record.artifacts}
+    return ArtifactKind.lean4_proof in kinds or {ArtifactKind.repro_script, ArtifactKind.repro_results} <= kinds
+
+
+def _evidence_kind(record: Record) -> str:
+    kinds = {a.kind for a in record.artifacts}
+    return "formal proof" if ArtifactKind.lean4_proof in kinds else "sandbox reproduction"
+
+
+def fmt_timestamp(t: dt.datetime) -> str:
+    return t.isoformat()
+
+
+def derive_gate(record: Record, config: Config) -> GateVerdict:
+    """Gate 2 verdict, first branch that applies (SPEC §3)."""
+    ev = record.gate_evaluation
+    # Signed means verified: with gate_signers set, validation rejects a bad or missing signature.
+    signed = None if ev is None else (config.gate_signers is not None and ev.signature is not None)
+    if ev is not None:
+        day = ev.evaluated.astimezone(dt.timezone.utc).date().isoformat()
+        stamp = fmt_timestamp(ev.evaluated)
+        if frozenset(ev.artifact_sha256) != artifact_hashes(record):
+            return GateVerdict(
+                Gate.UNVERIFIED,
+                f"The attached artifacts changed after the evaluation on {day}; re-evaluation required.",
+                stamp,
+                UNVERIFIED_FOOTNOTE,
+                signed,
+            )
+        if ev.outcome == "passed":
+            held = (
+                "the attached Lean4 proof type-checked"
+                if _evidence_kind(record) == "formal proof"
+                else "a sealed-sandbox reproduction matched the attached results"
+            )
+            return GateVerdict(Gate.VERIFIED, f"Evaluated on {day}: {held}.", stamp, VERIFIED_FOOTNOTE, signed)
+        failed = (
+            "the attached Lean4 proof did not type-check"
+            if _evidence_kind(record) == "formal proof"
+            else "a sealed-sandbox reproduction did not match the attached results"
+        )
+        return GateVerdict(Gate.FAILED, f"Evaluated on {day}: {failed}.", stamp, FAILED_FOOTNOTE, signed)
+    if sufficient_artifacts(record):
+        return GateVerdict(Gate.PENDING, "Awaiting Gate 2 evaluation.", "Not yet evaluated", PENDING_FOOTNOTE, signed)
+    kinds = {a.kind for a in record.artifacts}
+    if not kinds and record.submitted < config.gate_activated:
+        return GateVerdict(
+            Gate.UNVERIFIED,
+            f"Published before the Gate 2 verification pipeline was activated ({config.gate_activated.isoformat()}). "
+            "No formal proof or sandbox reproduction has been attempted for this record.",
+            fmt_timestamp(config.gate_initial_evaluation),
+            UNVERIFIED_FOOTNOTE,
+            signed,
+        )
+    if not kinds:
+        missing = "No reproducible artifact is attached (a Lean4 proof, or a repro script and its results)."
+    elif ArtifactKind.repro_script in kinds:
+        missing = "A repro script is attached without repro results; both are needed for a sandbox reproduction."
+    else:
+        missing = "Repro results are attached without the repro script that produces them; both are needed."
+    return GateVerdict(Gate.UNVERIFIED, missing, "Not evaluated", UNVERIFIED_FOOTNOTE, signed)
+
+
+_UNCERTAINTY = re.compile(r"^ {0,3}##[ \t]+(limitations|uncertainty)", re.I | re.M)
+
+
+def discloses_uncertainty(body: str) -> bool:
+    """A level-2 heading starting with 'Limitations' or 'Uncertainty', any case (SPEC §3)."""
+    return _UNCERTAINTY.search(body) is not None
+
+
+def derive_dimensions(record: Record, gate: Gate, body: str, config: Config) -> tuple[Dimension, ...]:
+    verified = gate is Gate.VERIFIED
+    claims = record.claims.source_grounded
+    dims = []
+    evidence = Grade.HIGH if verified else Grade.MEDIUM if claims >= config.doi_grade_min_claims else Grade.LOW
+    dims.append(Dimension("Evidence strength", evidence))
+    if claims > 0:
+        grounding = Grade.HIGH if record.claims.record_source else Grade.MEDIUM
+        dims.append(Dimension("Citation grounding", grounding))
+    dims.append(Dimension("Uncertainty disclosure", Grade.HIGH if discloses_uncertainty(body) else Grade.MEDIUM))
+    repro = Grade.HIGH if (record.is_registered or verified) else Grade.MEDIUM if record.report_artifact else Grade.LOW
+    dims.append(Dimension("Reproducibility status", repro))
+    return tuple(dims)
+
+
+def derive(record: Record, body: str, config: Config) -> Derived:
+    """All derived fields of one record; pure."""
+    gate = derive_gate(record, config)
+    tier, basis = derive_tier(record, config)
+    return Derived(
+        level=derive_level(record, gate.status),
+        provenance=derive_provenance(record),
+        tier=tier,
+        tier_basis=basis,
+        gate=gate,
+        dimensions=derive_dimensions(record, gate.status, body, config),
+        status=derive_status(record.corrections),
+        in_force=tuple(corrections_in_force(record.corrections)),
+        uncertainty_disclosed=discloses_uncertainty(body),
+    )
+
+
+@dataclass(frozen=True)
+class GuideRule:
+    label: str
+    condition: str
+
+
+def guide(config: Config) -> dict[str, list[GuideRule]]:
+    """The quality guide's rules, printed from the same config the build derives with (SPEC §4)."""
+    s_min = fmt_threshold(config.doi_grade_min_score)
+    c_min = config.doi_grade_min_claims
+    q = fmt_threshold(config.quarantine_below_score)
+    act = config.gate_activated.isoformat()
+    return {
+        "level": [
+            GuideRule(Level.L1.value, "No source-grounded claims."),
+            GuideRule(Level.L2.value, "At least 1 source-grounded claim."),
+            GuideRule(Level.L3.value, "Gate 2 status is Verified."),
+        ],
+        "provenance": [
+            GuideRule(Provenance.L4.value, "Registered: the record has a DOI, or an external archival record exists."),
+            GuideRule(Provenance.L3.value, "At least 1 aggregate source-grounded claim."),
+            GuideRule(Provenance.L2.value, "A report artifact is publicly available."),
+            GuideRule(Provenance.L1.value, "None of the above."),
+        ],
+        "tier": [
+            GuideRule(Tier.QUARANTINE.value, "The record is retracted or withdrawn (and not reinstated)."),
+            GuideRule(Tier.QUARANTINE.value, f"Review score below {q}."),
+            GuideRule(Tier.WATCHLIST.value, "An expression of concern or a partial retraction is in force."),
+            GuideRule(Tier.DOI_GRADE.value, f"Review score at least {s_min} and at least {plural(c_min, 'source-grounded claim')}."),
+            GuideRule(Tier.WATCHLIST.value, "Otherwise."),
+        ],
+        "gate": [
+            GuideRule(Gate.UNVERIFIED.value, "An evaluation exists but the attached artifacts changed after it; re-evaluation required."),
+            GuideRule(Gate.VERIFIED.value, "The attached artifact was evaluated and held: a Lean4 proof type-checked, or a sealed-sandbox reproduction matched its results."),
+            GuideRule(Gate.FAILED.value, "The attached artifact was evaluated and did not hold."),
+            GuideRule(Gate.PENDING.value, "A sufficient artifact set (a Lean4 proof, or a repro script with its results) is attached and awaits evaluation."),
+            GuideRule(Gate.UNVERIFIED.value, f"No artifacts and submitted before the pipeline was activated ({act})."),
+            GuideRule(Gate.UNVERIFIED.value, "Otherwise: the page says what is missing."),
+        ],
+        "dimensions": [
+            GuideRule("Evidence strength", f"HIGH if Gate 2 Verified; MEDIUM with at least {plural(c_min, 'source-grounded claim')}; else LOW."),
+            GuideRule("Citation grounding", "Shown only when there are source-grounded claims: HIGH if the claim records are public (claim record source), else MEDIUM."),
+            GuideRule("Uncertainty disclosure", "HIGH if the record has a section headed 'Limitations' or 'Uncertainty'; else MEDIUM."),
+            GuideRule("Reproducibility status", "HIGH if registered or Gate 2 Verified; MEDIUM if a report artifact is available; else LOW."),
+        ],
+        "status": [
+            GuideRule(Status.CURRENT.value, "No correction entries."),
+            GuideRule(Status.RETRACTED.value, "A retraction is in force (a later reinstatement lifts it)."),
+            GuideRule(Status.WITHDRAWN.value, "A withdrawal is in force (a later reinstatement lifts it)."),
+            GuideRule(Status.PARTIALLY_RETRACTED.value, "A partial retraction was issued."),
+            GuideRule(Status.EXPRESSION_OF_CONCERN.value, "An expression of concern was issued."),
+            GuideRule(Status.REINSTATED.value, "A retraction or withdrawal was lifted by a reinstatement."),
+            GuideRule(Status.CORRECTED.value, "A correction, corrigendum or erratum was issued."),
+            GuideRule(Status.UPDATED.value, "An addendum or clarification was issued."),
+        ],
+    }

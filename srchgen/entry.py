@@ -1,0 +1,83 @@
+"""Entry: the one object render sees — record + derived fields + sanitised HTML + source path."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+
+from srchgen.config import Config
+from srchgen.derive import Derived, derive
+from srchgen.markup import cut, plain_text, render_markdown, strip_abstract_label
+from srchgen.schema import Record
+from srchgen.source import ArtifactFact, abstract_of
+from srchgen.validate import Valid
+
+
+@dataclass(frozen=True)
+class PublishedArtifact:
+    kind: str
+    name: str  # path under records/<HEX>/artifacts/ (as under records/<HEX>/)
+    size: int
+    sha256: str
+    source: str  # absolute path of the file to copy
+
+
+@dataclass(frozen=True)
+class Entry:
+    record: Record
+    derived: Derived
+    source_path: str
+    abstract_html: str
+    rest_html: str  # the body after the abstract (## Limitations, ...)
+    summary: str  # plain text of the abstract
+    short_title: str  # cut at a word boundary within title_cut
+    artifacts: tuple[PublishedArtifact, ...]
+
+    @property
+    def id(self) -> str:
+        return self.record.id
+
+    @property
+    def hex(self) -> str:
+        return self.record.hex
+
+    @property
+    def sort_key(self) -> tuple[int, str]:
+        """Newest first; the same day by id (SPEC §4)."""
+        return (-self.record.submitted.toordinal(), self.record.id)
+
+    @property
+    def updated(self) -> dt.date:
+        """The last day the public record changed: its newest correction, else its submission."""
+        return self.record.corrections[-1].date if self.record.corrections else self.record.submitted
+
+
+def _published(facts: dict[str, ArtifactFact], record: Record) -> tuple[PublishedArtifact, ...]:
+    out = []
+    for art in record.artifacts:
+        fact = facts.get(art.path)
+        if fact is None or fact.source is None or fact.sha256 is None:
+            continue
+        name = PurePosixPath(art.path).relative_to(record.hex).as_posix()
+        out.append(PublishedArtifact(art.kind.value, name, fact.size, fact.sha256, str(fact.source)))
+    return tuple(out)
+
+
+def make_entry(valid: Valid, config: Config) -> Entry:
+    """Derive and render one record; pure apart from reading no files (facts were loaded)."""
+    src, rec = valid.source, valid.record
+    body = src.body
+    abstract = strip_abstract_label(abstract_of(body))
+    rest = body[len(abstract_of(body)) :]
+    abstract_html = render_markdown(abstract)
+    return Entry(
+        record=rec,
+        derived=derive(rec, body, config),
+        source_path=src.path,
+        abstract_html=abstract_html,
+        rest_html=render_markdown(rest) if rest.strip() else "",
+        summary=plain_text(abstract_html),
+        short_title=cut(rec.display_title, config.title_cut),
+        artifacts=_published(dict(src.artifacts), rec),
+    )

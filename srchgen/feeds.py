@@ -1,0 +1,212 @@
+"""Machine-readable outputs as plain dicts -> json.dumps(sort_keys=True) (SPEC §4).
+
+JSON Feed 1.1, records.json, per-record JSON, BibTeX / RIS / CSL-JSON citations,
+sitemap.xml and robots.txt. No clock: every date comes from the records.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Sequence
+from xml.sax.saxutils import escape
+
+from srchgen import routes
+from srchgen.config import Config
+from srchgen.entry import Entry
+from srchgen.render import Output
+
+JSON_FEED_VERSION = "https://jsonfeed.org/version/1.1"
+
+
+def dumps(obj: Any) -> bytes:
+    """Sorted keys, no ASCII escaping, '</' escaped so JSON can sit inside a <script> block."""
+    text = json.dumps(obj, sort_keys=True, ensure_ascii=False, indent=1)
+    return (text.replace("</", "<\\/") + "\n").encode("utf-8")
+
+
+def derived_dict(e: Entry) -> dict[str, Any]:
+    d = e.derived
+    return {
+        "verification_level": d.level.value,
+        "provenance_level": d.provenance.value,
+        "quality_tier": d.tier.value,
+        "quality_tier_basis": d.tier_basis,
+        "gate_status": d.gate.status.value,
+        "gate_reason": d.gate.reason,
+        "gate_evaluated": d.gate.evaluated,
+        "gate_signed": d.gate.signed,
+        "quality_dimensions": {dim.name: dim.grade.value for dim in d.dimensions},
+        "correction_status": d.status.value,
+        "correction_count": len(e.record.corrections),
+        "registered": e.record.is_registered,
+    }
+
+
+def manifest_dict(e: Entry) -> dict[str, Any]:
+    return e.record.model_dump(mode="json", exclude_none=True)
+
+
+def record_dict(e: Entry, config: Config) -> dict[str, Any]:
+    out: dict[str, Any] = {"manifest": manifest_dict(e), "derived": derived_dict(e), "path": routes.record_dir(e.hex)}
+    if config.base_url:
+        out["url"] = routes.absolute(config.base_url, routes.record_page(e.hex))
+    return out
+
+
+def json_feed(entries: Sequence[Entry], config: Config) -> Output:
+    """JSON Feed 1.1, newest first, derived fields in the `_srch` extension object."""
+    items = []
+    for e in entries:
+        item: dict[str, Any] = {
+            "id": e.id,
+            "title": e.record.display_title,
+            "content_html": e.abstract_html + e.rest_html,
+            "summary": e.summary,
+            "date_published": f"{e.record.submitted.isoformat()}T00:00:00Z",
+            "date_modified": f"{e.updated.isoformat()}T00:00:00Z",
+            "authors": [{"name": e.record.publisher}],
+            "tags": list(e.record.topics),
+            "_srch": {"about": "https://srchgen.invalid/json-feed-extension", **derived_dict(e), "review_score": e.record.review.score,
+                      "source_grounded_claims": e.record.claims.source_grounded, "doi": e.record.doi, "section": e.record.section.value},
+        }
+        if e.record.doi:
+            item["external_url"] = f"https://doi.org/{e.record.doi}"
+        if config.base_url:
+            item["url"] = routes.absolute(config.base_url, routes.record_page(e.hex))
+        items.append(item)
+    feed: dict[str, Any] = {
+        "version": JSON_FEED_VERSION,
+        "title": config.title,
+        "description": config.description,
+        "language": "en",
+        "items": items,
+    }
+    if config.base_url:
+        feed["home_page_url"] = config.base_url
+        feed["feed_url"] = routes.absolute(config.base_url, routes.FEED_JSON)
+    return Output(routes.FEED_JSON, dumps(feed))
+
+
+def records_json(entries: Sequence[Entry], config: Config) -> Output:
+    return Output(routes.RECORDS_JSON, dumps({"manifest": "paper-manifest-v1.1", "records": [record_dict(e, config) for e in entries]}))
+
+
+def _bib_escape(s: str) -> str:
+    out = []
+    for ch in s:
+        out.append("\\" + ch if ch in "{}&%$#_" else ch)
+    return "".join(out)
+
+
+def bibtex(e: Entry, config: Config) -> str:
+    r = e.record
+    fields = [
+        ("title", "{" + _bib_escape(r.display_title) + "}"),
+        ("author", "{" + _bib_escape(r.publisher) + "}"),
+        ("year", str(r.submitted.year)),
+        ("month", ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")[r.submitted.month - 1]),
+        ("publisher", "{" + _bib_escape(r.publisher) + "}"),
+        ("note", "{" + _bib_escape(f"{config.title}, {r.id}") + "}"),
+    ]
+    if r.doi:
+        fields.append(("doi", "{" + r.doi + "}"))
+    if config.base_url:
+        fields.append(("url", "{" + routes.absolute(config.base_url, routes.record_page(e.hex)) + "}"))
+    body = ",\n".join(f"  {k} = {v}" for k, v in fields)
+    return f"@misc{{srch{e.hex},\n{body}\n}}\n"
+
+
+def ris(e: Entry, config: Config) -> str:
+    r = e.record
+    lines = [
+        ("TY", "RPRT"),
+        ("ID", r.id),
+        ("TI", " ".join(r.display_title.split())),
+        ("AU", r.publisher),
+        ("PB", r.publisher),
+        ("PY", str(r.submitted.year)),
+        ("DA", r.submitted.strftime("%Y/%m/%d")),
+        ("AB", e.summary),
+        ("T2", config.title),
+    ]
+    lines += [("KW", t) for t in r.topics]
+    if r.doi:
+        lines.append(("DO", r.doi))
+    if config.base_url:
+        lines.append(("UR", routes.absolute(config.base_url, routes.record_page(e.hex))))
+    lines.append(("ER", ""))
+    return "".join(f"{k}  - {v}".rstrip() + "\r\n" for k, v in lines)
+
+
+def csl(e: Entry, config: Config) -> dict[str, Any]:
+    r = e.record
+    item: dict[str, Any] = {
+        "id": r.id,
+        "type": "report",
+        "title": r.display_title,
+        "author": [{"literal": r.publisher}],
+        "publisher": r.publisher,
+        "issued": {"date-parts": [[r.submitted.year, r.submitted.month, r.submitted.day]]},
+        "abstract": e.summary,
+        "container-title": config.title,
+        "number": r.id,
+    }
+    if r.doi:
+        item["DOI"] = r.doi
+    if config.base_url:
+        item["URL"] = routes.absolute(config.base_url, routes.record_page(e.hex))
+    return item
+
+
+def record_files(e: Entry, config: Config) -> list[Output]:
+    """record.json and the three citation formats beside a record page."""
+    base = routes.record_dir(e.hex)
+    out = [
+        Output(base + "record.json", dumps(record_dict(e, config))),
+        Output(base + "cite.bib", bibtex(e, config).encode("utf-8")),
+        Output(base + "cite.ris", ris(e, config).encode("utf-8")),
+        Output(base + "cite.json", dumps([csl(e, config)])),
+    ]
+    for a in e.artifacts:
+        out.append(Output(base + "artifacts/" + a.name, copy_from=a.source))
+    return out
+
+
+def sitemaps(pages: Sequence[str], config: Config) -> list[Output]:
+    """sitemap.xml, split into an index and parts past 50,000 URLs (sitemaps.org)."""
+    if not config.base_url:
+        return []
+    base = config.base_url
+    urls = [routes.absolute(base, p) for p in pages]
+    chunks = [urls[i : i + routes.SITEMAP_MAX] for i in range(0, len(urls), routes.SITEMAP_MAX)] or [[]]
+
+    def urlset(chunk: list[str]) -> bytes:
+        body = "".join(f"<url><loc>{escape(u)}</loc></url>\n" for u in chunk)
+        return (
+            '<?xml version="1.0" encoding="UTF-8"?>\n<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n'
+            + body
+            + "</urlset>\n"
+        ).encode("utf-8")
+
+    if len(chunks) == 1:
+        return [Output("sitemap.xml", urlset(chunks[0]))]
+    out = [Output(f"sitemap-{i}.xml", urlset(c)) for i, c in enumerate(chunks, 1)]
+    index = "".join(f"<sitemap><loc>{escape(base)}sitemap-{i}.xml</loc></sitemap>\n" for i in range(1, len(chunks) + 1))
+    out.append(
+        Output(
+            "sitemap.xml",
+            (
+                '<?xml version="1.0" encoding="UTF-8"?>\n<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n'
+                + index
+                + "</sitemapindex>\n"
+            ).encode("utf-8"),
+        )
+    )
+    return out
+
+
+def robots(config: Config) -> Output:
+    text = "User-agent: *\nAllow: /\n"
+    if config.base_url:
+        text += f"Sitemap: {config.base_url}sitemap.xml\n"
+    return Output("robots.txt", text.encode("utf-8"))

@@ -1,0 +1,96 @@
+"""Warnings (SPEC §2): printed with path:line:col, errors under --strict."""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Any, Iterator, Sequence
+
+from srchgen import relevance
+from srchgen.errors import Position, Problem
+from srchgen.source import Path_, SourceFile, abstract_of
+
+if TYPE_CHECKING:
+    from srchgen.validate import Valid
+
+MAX_TITLE = 200
+# Bidi overrides/isolates and C0/C1 controls other than tab and newline.
+_SUSPECT = re.compile(r"[\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_LABEL = re.compile(r"\A\s*(?:\*\*|__)?abstract\s*[:.]", re.I)
+
+
+def _w(src: SourceFile, pos: Position, msg: str) -> Problem:
+    return Problem.at(src.path, pos, msg, "warning")
+
+
+def _strings(value: Any, path: Path_) -> Iterator[tuple[Path_, str]]:
+    if isinstance(value, str):
+        yield path, value
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            yield from _strings(v, path + (k,))
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            yield from _strings(v, path + (i,))
+
+
+def _body_pos(src: SourceFile, index: int) -> Position:
+    line = src.body.count("\n", 0, index)
+    col = index - (src.body.rfind("\n", 0, index) + 1) + 1
+    return Position(src.body_line + line, col)
+
+
+def _describe(ch: str) -> str:
+    return f"U+{ord(ch):04X}"
+
+
+def lint_suspect_characters(src: SourceFile) -> list[Problem]:
+    out = []
+    for path, text in _strings(src.data, ()):
+        m = _SUSPECT.search(text)
+        if m:
+            out.append(_w(src, src.value_pos(path), f"{'.'.join(map(str, path))}: contains the invisible control or bidi-override character {_describe(m.group())}; remove it"))
+    m = _SUSPECT.search(src.body)
+    if m:
+        out.append(_w(src, _body_pos(src, m.start()), f"body contains the invisible control or bidi-override character {_describe(m.group())}; remove it"))
+    return out
+
+
+def lint_record(v: "Valid") -> list[Problem]:
+    src, rec = v.source, v.record
+    out = lint_suspect_characters(src)
+    abstract = abstract_of(src.body)
+    m = _LABEL.match(abstract)
+    if m:
+        idx = len(abstract) - len(abstract.lstrip())
+        out.append(_w(src, _body_pos(src, idx), "the abstract starts with an 'Abstract:' label; the page already heads it 'Abstract', remove the label"))
+    if rec.title is not None and len(rec.title) > MAX_TITLE:
+        out.append(_w(src, src.value_pos(("title",)), f"title: {len(rec.title)} characters; keep titles within {MAX_TITLE} (listings cut them)"))
+    if not relevance.addresses_question(rec.research_question, abstract):
+        missing = [term for term, _, found in relevance.explain(rec.research_question, abstract) if not found][:6]
+        terms = f" (question terms it never mentions: {', '.join(missing)})" if missing else ""
+        out.append(_w(src, _body_pos(src, len(abstract) - len(abstract.lstrip())), f"the abstract does not appear to address the research question{terms}; check that the right abstract is attached (relevance lint)"))
+    return out
+
+
+def lint(valid: Sequence["Valid"], signed: bool) -> list[Problem]:
+    """Every warning of SPEC §2 over the valid records."""
+    out: list[Problem] = []
+    by_id = {v.record.id: v for v in valid}
+    questions: dict[str, "Valid"] = {}
+    for v in valid:
+        src, rec = v.source, v.record
+        out.extend(lint_record(v))
+        key = " ".join(rec.research_question.lower().split())
+        if key in questions:
+            out.append(_w(src, src.value_pos(("research_question",)), f"research_question: the same question as {questions[key].source.path}"))
+        else:
+            questions[key] = v
+        for i, rid in enumerate(rec.related):
+            other = by_id.get(rid)
+            if other is not None and rec.id not in other.record.related:
+                out.append(_w(src, src.value_pos(("related", i)), f"related[{i}]: {rid} does not link back; add {rec.id} to its related list"))
+        if rec.gate_evaluation is not None and not signed:
+            out.append(_w(src, src.key_pos(("gate_evaluation",)), "gate_evaluation: unsigned (no gate_signers configured); the page shows it as unsigned"))
+    return out
+
+

@@ -1,0 +1,259 @@
+"""Render stage: Entries -> HTML pages through Jinja2 templates (SPEC §4).
+
+Templates loop and branch only; rules and wording come from derive.py, formats are
+filters here. The environment is built once per build and templates compile once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterator, Sequence
+
+import jinja2
+from markupsafe import Markup
+
+from srchgen import derive, routes
+from srchgen.config import Config
+from srchgen.derive import Gate, Level, Tier
+from srchgen.entry import Entry
+from srchgen.schema import Section
+
+MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December")
+
+
+@dataclass(frozen=True)
+class Output:
+    """One file of the site: its path under site/ and its bytes (or a file to copy)."""
+
+    path: str
+    data: bytes = b""
+    copy_from: str | None = None
+
+
+def theme_dir(name: str) -> Path:
+    """The default theme: inside the installed package, or beside it in a source checkout."""
+    pkg = Path(__file__).resolve().parent
+    for candidate in (pkg / "_theme" / name, pkg.parent / name):
+        if candidate.is_dir():
+            return candidate
+    raise FileNotFoundError(f"srchgen's default {name}/ is missing from the installation")  # pragma: no cover
+
+
+def long_date(d: dt.date) -> str:
+    """'28 May 2026' whatever the locale (SPEC §3)."""
+    return f"{d.day} {MONTHS[d.month - 1]} {d.year}"
+
+
+def score(x: float) -> str:
+    return f"{x:.2f}"
+
+
+def filesize(n: int) -> str:
+    if n < 1024:
+        return f"{n} bytes" if n != 1 else "1 byte"
+    for unit in ("KiB", "MiB", "GiB"):
+        n_ = n / 1024
+        if n_ < 1024 or unit == "GiB":
+            return f"{n_:.1f} {unit}"
+        n = int(n_)
+    return f"{n} bytes"  # pragma: no cover
+
+
+def json_script(obj: Any) -> Markup:
+    """JSON for a <script type="application/ld+json"> block: '<', '>' and '&' escaped so data cannot end the element."""
+    text = json.dumps(obj, sort_keys=True, ensure_ascii=False)
+    return Markup(text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))
+
+
+def jsonld(entry: Entry, config: Config, canonical: str | None) -> dict[str, Any]:
+    """schema.org ScholarlyArticle for the record page (SPEC §4)."""
+    r = entry.record
+    data: dict[str, Any] = {
+        "@context": "https://schema.org",
+        "@type": "ScholarlyArticle",
+        "identifier": r.id,
+        "headline": r.display_title[:110],
+        "name": r.display_title,
+        "abstract": entry.summary,
+        "datePublished": r.submitted.isoformat(),
+        "author": {"@type": "Organization", "name": r.publisher},
+        "publisher": {"@type": "Organization", "name": r.publisher},
+        "keywords": list(r.topics),
+        "isPartOf": {"@type": "WebSite", "name": config.title},
+    }
+    if r.doi:
+        data["sameAs"] = f"https://doi.org/{r.doi}"
+    if canonical:
+        data["url"] = canonical
+    return data
+
+
+def signature_text(entry: Entry) -> str:
+    signed = entry.derived.gate.signed
+    if signed is None:
+        return ""
+    return "Signed evaluation; signature verified against the registry's gate signers" if signed else "Unsigned: no signature was checked for this evaluation"
+
+
+def make_environment(project_templates: Path | None) -> jinja2.Environment:
+    loaders: list[jinja2.BaseLoader] = []
+    if project_templates is not None and project_templates.is_dir():
+        loaders.append(jinja2.FileSystemLoader(str(project_templates)))
+    loaders.append(jinja2.FileSystemLoader(str(theme_dir("templates"))))
+    env = jinja2.Environment(
+        loader=jinja2.ChoiceLoader(loaders),
+        autoescape=jinja2.select_autoescape(["html", "xml", "atom"]),
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        auto_reload=False,
+    )
+    env.filters.update(
+        long_date=long_date, score=score, filesize=filesize, plural=derive.plural, slug=routes.slug, json_script=json_script
+    )
+    return env
+
+
+@dataclass(frozen=True)
+class Facet:
+    """A listing of records: all, one section, tier, gate status, level or topic."""
+
+    kind: str  # "all", "section", "tier", "gate", "level", "topic"
+    label: str
+    base: str  # directory under site/ ("" for the home listing)
+    entries: tuple[Entry, ...]
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Nav:
+    label: str
+    target: str
+    kind: str
+
+
+NAV = (
+    Nav("Index", routes.HOME, "all"),
+    Nav("Research", routes.listing_page(routes.section_dir(Section.research), 1), "section:research"),
+    Nav("Benchmarks", routes.listing_page(routes.section_dir(Section.benchmarks), 1), "section:benchmarks"),
+    Nav("Mathematics", routes.listing_page(routes.section_dir(Section.mathematics), 1), "section:mathematics"),
+    Nav("Topics", routes.TOPICS, "topics"),
+    Nav("Graph", routes.GRAPH, "graph"),
+    Nav("Quality guide", routes.GUIDE, "guide"),
+    Nav("About", routes.ABOUT, "about"),
+)
+
+
+def facets(entries: Sequence[Entry]) -> list[Facet]:
+    """Every listing the site has; empty sections, tiers, statuses and levels still get a page."""
+    out = [Facet("all", "All records", "", tuple(entries))]
+    for s in Section:
+        out.append(Facet("section", s.value.capitalize(), routes.section_dir(s), tuple(e for e in entries if e.record.section is s)))
+    for t in Tier:
+        out.append(Facet("tier", t.value, routes.tier_dir(t), tuple(e for e in entries if e.derived.tier is t)))
+    for g in Gate:
+        out.append(Facet("gate", g.value, routes.gate_dir(g), tuple(e for e in entries if e.derived.gate.status is g)))
+    for lv in Level:
+        out.append(Facet("level", lv.value, routes.level_dir(lv), tuple(e for e in entries if e.derived.level is lv)))
+    by_topic: dict[str, list[Entry]] = {}
+    for e in entries:
+        for t in e.record.topics:
+            by_topic.setdefault(t, []).append(e)
+    for t in sorted(by_topic):
+        out.append(Facet("topic", t, routes.topic_dir(t), tuple(by_topic[t])))
+    return out
+
+
+@dataclass
+class Page:
+    """What every template gets about the page it renders: where it is and how to link."""
+
+    path: str
+    config: Config
+    section: str  # nav kind this page belongs to ("" for none)
+    absolute_links: bool = False  # 404.html is served at any depth: links start at base_path
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def url(self, target: str) -> str:
+        if self.absolute_links:
+            return self.config.base_path + routes.pretty(target)
+        return routes.relative(self.path, target)
+
+    def canonical(self, target: str | None = None) -> str | None:
+        if not self.config.base_url:
+            return None
+        return routes.absolute(self.config.base_url, target or self.path)
+
+
+class Renderer:
+    """Holds the compiled templates for one build."""
+
+    def __init__(self, config: Config, env: jinja2.Environment):
+        self.config = config
+        self.env = env
+        self._templates: dict[str, jinja2.Template] = {}
+
+    def _render(self, template: str, page: Page, **context: Any) -> bytes:
+        tpl = self._templates.get(template)
+        if tpl is None:
+            tpl = self._templates[template] = self.env.get_template(template)
+        html = tpl.render(page=page, site=self.config, nav=NAV, url=page.url, **context)
+        return html.encode("utf-8")
+
+    def record_page(self, entry: Entry, related: Sequence[Entry], guide: Any) -> Output:
+        path = routes.record_page(entry.hex)
+        page = Page(path, self.config, "section:" + entry.record.section.value)
+        return Output(
+            path,
+            self._render(
+                "record.html",
+                page,
+                entry=entry,
+                related=related,
+                d=derive,
+                routes=routes,
+                guide=guide,
+                jsonld=jsonld(entry, self.config, page.canonical()),
+                signature_text=signature_text(entry),
+            ),
+        )
+
+    def listing_pages(self, facet: Facet, counts: dict[str, Any]) -> Iterator[Output]:
+        size = self.config.page_size
+        total = max(1, math.ceil(len(facet.entries) / size))
+        for n in range(1, total + 1):
+            path = routes.listing_page(facet.base, n)
+            nav = "all" if facet.kind == "all" else f"{facet.kind}:{facet.base.rstrip('/').rsplit('/', 1)[-1]}"
+            page = Page(path, self.config, nav if facet.kind in ("all", "section") else ("topics" if facet.kind == "topic" else ""))
+            chunk = facet.entries[(n - 1) * size : n * size]
+            pager = {
+                "n": n,
+                "total": total,
+                "prev": routes.listing_page(facet.base, n - 1) if n > 1 else None,
+                "next": routes.listing_page(facet.base, n + 1) if n < total else None,
+                "pages": [(k, routes.listing_page(facet.base, k)) for k in range(1, total + 1)],
+                "first_index": (n - 1) * size + 1,
+            }
+            yield Output(path, self._render("listing.html", page, facet=facet, rows=chunk, pager=pager, counts=counts, routes=routes))
+
+    def simple(self, template: str, path: str, nav: str, **context: Any) -> Output:
+        page = Page(path, self.config, nav, absolute_links=(path == routes.NOT_FOUND))
+        return Output(path, self._render(template, page, routes=routes, **context))
+
+    def text(self, template: str, path: str, **context: Any) -> Output:
+        """A non-HTML template (Atom); autoescaped as XML."""
+        page = Page(path, self.config, "")
+        return Output(path, self._render(template, page, routes=routes, **context))
+
+
+def count_by(entries: Sequence[Entry], key: Callable[[Entry], Any]) -> dict[Any, int]:
+    out: dict[Any, int] = {}
+    for e in entries:
+        k = key(e)
+        out[k] = out.get(k, 0) + 1
+    return out

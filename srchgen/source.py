@@ -1,0 +1,389 @@
+"""Load stage: read record files, split front matter, compose YAML keeping every position.
+
+Only this module and `write` touch the disk. Scalars are built from the composed node
+tree by our own walker, so YAML 1.1 surprises (`no` as a boolean, `1984` as a number)
+reach validation as what they are, with the raw text kept for the error message.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Any, Mapping
+
+import yaml
+from yaml.constructor import SafeConstructor
+
+from srchgen.errors import START, Position, Problem
+
+try:  # SPEC §7: libyaml's C loader keeps marks at C speed
+    from yaml import CSafeLoader as _Loader
+
+    LIBYAML = True
+except ImportError:  # pragma: no cover - depends on the platform's PyYAML build
+    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+
+    LIBYAML = False
+
+MAX_BYTES = 1024 * 1024  # SPEC §2: a record file is at most 1 MiB
+MAX_DEPTH = 16  # the manifest nests 3 levels; anything deeper is hostile
+Path_ = tuple[str | int, ...]
+
+_T = "tag:yaml.org,2002:"
+_SCALAR_TAGS = {_T + t for t in ("str", "int", "float", "bool", "null", "timestamp")}
+_TAG_NAMES = {
+    _T + "str": "text",
+    _T + "int": "number",
+    _T + "float": "number",
+    _T + "bool": "boolean",
+    _T + "null": "null",
+    _T + "timestamp": "date",
+    _T + "seq": "list",
+    _T + "map": "mapping",
+}
+_constructor = SafeConstructor()
+_FENCE = re.compile(r"---[ \t]*")
+_CLOSE = re.compile(r"(---|\.\.\.)[ \t]*")
+_HEADING = re.compile(r"^ {0,3}#{1,6}(?:[ \t]|$)", re.M)
+
+
+@dataclass(frozen=True)
+class Scalar:
+    """What the author wrote for one value: its raw text, the YAML type it resolved to, quoted or not."""
+
+    text: str
+    kind: str  # text | number | boolean | null | date | list | mapping
+    quoted: bool
+
+
+@dataclass(frozen=True)
+class ArtifactFact:
+    """What the disk says about one `artifacts[].path` (SPEC §2); judged by validate."""
+
+    path: str
+    problem: str | None  # why the path is unusable, or None
+    size: int = 0
+    sha256: str | None = None
+    source: Path | None = None  # absolute file to publish
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """One record file as read: front matter with positions, body, artifact facts."""
+
+    path: str  # as shown to the user
+    name: str  # file name, e.g. 08EA5386.md
+    data: Mapping[str, Any]
+    keys: Mapping[Path_, Position]  # position of each key
+    values: Mapping[Path_, Position]  # position of each value
+    scalars: Mapping[Path_, Scalar]
+    body: str
+    body_line: int
+    digest: str  # sha256 of the file bytes
+    artifacts: Mapping[str, ArtifactFact] = field(default_factory=dict)
+
+    @property
+    def stem(self) -> str:
+        return self.name[:-3] if self.name.endswith(".md") else self.name
+
+    def key_pos(self, path: Path_) -> Position:
+        """Position of the key at `path`, else of its nearest ancestor, else 1:1."""
+        for n in range(len(path), 0, -1):
+            if path[:n] in self.keys:
+                return self.keys[path[:n]]
+        return START
+
+    def value_pos(self, path: Path_) -> Position:
+        """Position of the value at `path`, else the nearest ancestor's key."""
+        if path in self.values:
+            return self.values[path]
+        return self.key_pos(path)
+
+
+class _Reject(Exception):
+    def __init__(self, pos: Position, message: str):
+        self.pos, self.message = pos, message
+
+
+def _pos(node: yaml.Node, offset: int) -> Position:
+    return Position(node.start_mark.line + offset + 1, node.start_mark.column + 1)
+
+
+class _Walker:
+    """Turns a composed node tree into plain values, recording positions and raw scalars."""
+
+    def __init__(self, offset: int):
+        self.offset = offset
+        self.keys: dict[Path_, Position] = {}
+        self.values: dict[Path_, Position] = {}
+        self.scalars: dict[Path_, Scalar] = {}
+        self.seen: set[int] = set()
+        self.problems: list[tuple[Position, str]] = []
+
+    def walk(self, node: yaml.Node, path: Path_, depth: int = 0) -> Any:
+        pos = _pos(node, self.offset)
+        if id(node) in self.seen:  # an alias: the composer hands back the same node
+            raise _Reject(pos, "YAML aliases are not allowed; write the value out")
+        self.seen.add(id(node))
+        if depth > MAX_DEPTH:
+            raise _Reject(pos, f"nested more than {MAX_DEPTH} levels deep")
+        self.values[path] = pos
+        tag = node.tag
+        if isinstance(node, yaml.ScalarNode):
+            if tag not in _SCALAR_TAGS:
+                raise _Reject(pos, _tag_message(tag))
+            quoted = bool(node.style) and node.style in "'\"|>"
+            self.scalars[path] = Scalar(node.value, _TAG_NAMES[tag], quoted)
+            if tag == _T + "str":
+                return node.value
+            try:
+                return SafeConstructor.yaml_constructors[tag](_constructor, node)
+            except (ValueError, TypeError, OverflowError, yaml.YAMLError):
+                # e.g. 2026-02-30 matches the timestamp pattern but is no date: keep the text
+                self.scalars[path] = Scalar(node.value, "text", quoted)
+                return node.value
+        if isinstance(node, yaml.SequenceNode):
+            if tag != _T + "seq":
+                raise _Reject(pos, _tag_message(tag))
+            self.scalars[path] = Scalar("", "list", False)
+            return [self.walk(item, path + (i,), depth + 1) for i, item in enumerate(node.value)]
+        if isinstance(node, yaml.MappingNode):
+            if tag != _T + "map":
+                raise _Reject(pos, _tag_message(tag))
+            self.scalars[path] = Scalar("", "mapping", False)
+            out: dict[str, Any] = {}
+            for knode, vnode in node.value:
+                kpos = _pos(knode, self.offset)
+                if knode.tag == _T + "merge":
+                    raise _Reject(kpos, "YAML merge keys (<<) are not allowed; write the keys out")
+                if not isinstance(knode, yaml.ScalarNode) or knode.tag != _T + "str":
+                    text = knode.value if isinstance(knode, yaml.ScalarNode) else "a non-text key"
+                    self.problems.append((kpos, f"key {text!r} must be text; quote it"))
+                    continue
+                key = knode.value
+                if key in out:
+                    first = self.keys[path + (key,)]
+                    self.problems.append(
+                        (kpos, f"duplicate key '{key}' (first defined at line {first.line}); keep one")
+                    )
+                    continue
+                self.keys[path + (key,)] = kpos
+                out[key] = self.walk(vnode, path + (key,), depth + 1)
+            return out
+        raise _Reject(pos, "unsupported YAML node")  # pragma: no cover
+
+
+def _tag_message(tag: str) -> str:
+    short = tag.replace(_T, "!!")
+    return f"YAML tag '{short}' is not allowed; plain values only"
+
+
+def _yaml_problem(e: yaml.YAMLError, offset: int) -> tuple[Position, str]:
+    mark = getattr(e, "problem_mark", None) or getattr(e, "context_mark", None)
+    pos = Position(mark.line + offset + 1, mark.column + 1) if mark else START
+    problem = getattr(e, "problem", None) or str(e)
+    context = getattr(e, "context", None)
+    msg = f"invalid YAML: {problem}" + (f" ({context})" if context else "")
+    return pos, msg
+
+
+def _anchor_check(text: str, offset: int) -> tuple[Position, str] | None:
+    """Anchors are rejected before composing, so an alias bomb is never expanded."""
+    if "&" not in text and "*" not in text:
+        return None
+    depth = 0
+    for ev in yaml.parse(text, Loader=_Loader):
+        if isinstance(ev, yaml.AliasEvent) or getattr(ev, "anchor", None):
+            what = "aliases" if isinstance(ev, yaml.AliasEvent) else "anchors"
+            m = ev.start_mark
+            return Position(m.line + offset + 1, m.column + 1), f"YAML {what} are not allowed; write the value out"
+        if isinstance(ev, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+            depth += 1
+        elif isinstance(ev, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+            depth -= 1
+    return None
+
+
+def _depth_check(text: str, offset: int) -> tuple[Position, str] | None:
+    """Reject deep nesting from the event stream (flat), before the recursive composer sees it."""
+    if text.count("[") + text.count("{") < MAX_DEPTH and not re.search(r"^ {40,}\S", text, re.M):
+        return None
+    depth = 0
+    for ev in yaml.parse(text, Loader=_Loader):
+        if isinstance(ev, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+            depth += 1
+            if depth > MAX_DEPTH + 1:
+                m = ev.start_mark
+                return Position(m.line + offset + 1, m.column + 1), f"nested more than {MAX_DEPTH} levels deep"
+        elif isinstance(ev, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+            depth -= 1
+    return None
+
+
+def _decode(raw: bytes, path: str) -> tuple[str | None, list[Problem]]:
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raw = raw[3:]
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as e:
+        before = raw[: e.start]
+        line = before.count(b"\n") + 1
+        col = len(before) - (before.rfind(b"\n") + 1) + 1
+        return None, [Problem(path, line, col, f"not UTF-8: byte 0x{raw[e.start]:02x} cannot be decoded; save the file as UTF-8")]
+    text = text.replace("\r\n", "\n")
+    nul = text.find("\x00")
+    if nul >= 0:
+        line = text.count("\n", 0, nul) + 1
+        col = nul - (text.rfind("\n", 0, nul) + 1) + 1
+        return None, [Problem(path, line, col, "NUL byte in file; records are text")]
+    return text, []
+
+
+def parse_source(raw: bytes, path: str, name: str) -> tuple[SourceFile | None, list[Problem]]:
+    """Split and compose one record file's bytes. Pure: no disk access."""
+    digest = hashlib.sha256(raw).hexdigest()
+    if len(raw) > MAX_BYTES:
+        return None, [Problem(path, 1, 1, f"file is {len(raw):,} bytes; a record may be at most {MAX_BYTES:,} bytes (1 MiB)")]
+    text, problems = _decode(raw, path)
+    if text is None:
+        return None, problems
+    lines = text.split("\n")
+    if not lines or not _FENCE.fullmatch(lines[0]):
+        return None, [Problem(path, 1, 1, "missing front matter: the file must start with a '---' line")]
+    close = next((i for i in range(1, len(lines)) if _CLOSE.fullmatch(lines[i])), None)
+    if close is None:
+        return None, [Problem(path, 1, 1, "front matter is not closed: add a '---' line after the manifest")]
+    fm = "\n".join(lines[1:close]) + "\n"
+    offset = 1  # the front matter starts on line 2 of the file
+    for check in (_depth_check, _anchor_check):
+        try:
+            found = check(fm, offset)
+        except yaml.YAMLError as e:
+            found = _yaml_problem(e, offset)
+        if found:
+            return None, [Problem.at(path, found[0], found[1])]
+    try:
+        root = yaml.compose(fm, Loader=_Loader)
+    except yaml.YAMLError as e:
+        pos, msg = _yaml_problem(e, offset)
+        return None, [Problem.at(path, pos, msg)]
+    except RecursionError:
+        return None, [Problem(path, 2, 1, f"nested more than {MAX_DEPTH} levels deep")]
+    if not isinstance(root, yaml.MappingNode):
+        pos = _pos(root, offset) if root is not None else Position(2, 1)
+        return None, [Problem.at(path, pos, "front matter must be a mapping of keys (manifest: ..., id: ..., ...)")]
+    walker = _Walker(offset)
+    try:
+        data = walker.walk(root, ())
+    except _Reject as r:
+        return None, [Problem.at(path, r.pos, r.message)]
+    problems = [Problem.at(path, p, m) for p, m in walker.problems]
+    body = "\n".join(lines[close + 1 :])
+    src = SourceFile(
+        path=path,
+        name=name,
+        data=data,
+        keys=walker.keys,
+        values=walker.values,
+        scalars=walker.scalars,
+        body=body,
+        body_line=close + 2,
+        digest=digest,
+    )
+    return src, problems
+
+
+def abstract_of(body: str) -> str:
+    """The abstract is the body text before its first heading (SPEC §2)."""
+    m = _HEADING.search(body)
+    return body[: m.start()] if m else body
+
+
+def _artifact_facts(records_dir: Path, stem: str, data: Mapping[str, Any]) -> dict[str, ArtifactFact]:
+    """Stat and hash each declared artifact; never follows a path outside records/<HEX>/."""
+    facts: dict[str, ArtifactFact] = {}
+    items = data.get("artifacts")
+    if not isinstance(items, list):
+        return facts
+    own = records_dir / stem
+    for item in items:
+        if not isinstance(item, dict) or not isinstance(item.get("path"), str):
+            continue
+        rel = item["path"]
+        facts[rel] = _artifact_fact(records_dir, own, stem, rel)
+    return facts
+
+
+def _artifact_fact(records_dir: Path, own: Path, stem: str, rel: str) -> ArtifactFact:
+    p = PurePosixPath(rel)
+    if rel.startswith("/") or "\\" in rel or p.is_absolute():
+        return ArtifactFact(rel, f"must be a relative path such as {stem}/proof.lean")
+    if ".." in p.parts:
+        return ArtifactFact(rel, "must not contain '..'")
+    if len(p.parts) < 2 or p.parts[0] != stem:
+        return ArtifactFact(rel, f"must be inside the record's own folder {stem}/")
+    current = records_dir
+    for part in p.parts:
+        current = current / part
+        if current.is_symlink():
+            return ArtifactFact(rel, f"'{current.relative_to(records_dir).as_posix()}' is a symbolic link; attach the file itself")
+    if not current.exists():
+        return ArtifactFact(rel, "file not found")
+    if not current.is_file():
+        return ArtifactFact(rel, "is not a regular file")
+    h = hashlib.sha256()
+    size = 0
+    with open(current, "rb") as f:
+        while chunk := f.read(1 << 20):
+            h.update(chunk)
+            size += len(chunk)
+    return ArtifactFact(rel, None, size, h.hexdigest(), current.resolve())
+
+
+def record_files(records_dir: Path) -> list[Path]:
+    """The `*.md` files directly in records/, sorted by name (never by listing order)."""
+    with os.scandir(records_dir) as it:
+        names = [e.name for e in it if e.name.endswith(".md")]
+    return [records_dir / n for n in sorted(names)]
+
+
+def load_source(file: Path, records_dir: Path, display_dir: str) -> tuple[SourceFile | None, list[Problem]]:
+    """Read one record file from disk, with its artifact facts."""
+    shown = f"{display_dir.rstrip('/')}/{file.name}" if display_dir else file.name
+    if file.is_symlink():
+        return None, [Problem(shown, 1, 1, "record file is a symbolic link; records must be regular files")]
+    if not file.is_file():
+        return None, [Problem(shown, 1, 1, "not a regular file")]
+    try:
+        size = file.stat().st_size
+        if size > MAX_BYTES:
+            return None, [Problem(shown, 1, 1, f"file is {size:,} bytes; a record may be at most {MAX_BYTES:,} bytes (1 MiB)")]
+        raw = file.read_bytes()
+    except OSError as e:
+        return None, [Problem(shown, 1, 1, f"cannot read file: {e.strerror}")]
+    src, problems = parse_source(raw, shown, file.name)
+    if src is not None:
+        src = _with_artifacts(src, records_dir)
+    return src, problems
+
+
+def _with_artifacts(src: SourceFile, records_dir: Path) -> SourceFile:
+    facts = _artifact_facts(records_dir, src.stem, src.data)
+    if not facts:
+        return src
+    return SourceFile(**{**src.__dict__, "artifacts": facts})
+
+
+def load_sources(records_dir: Path, display_dir: str) -> tuple[list[SourceFile], list[Problem]]:
+    """Load every record; problems of every file are collected, none stops the others."""
+    sources: list[SourceFile] = []
+    problems: list[Problem] = []
+    for file in record_files(records_dir):
+        src, found = load_source(file, records_dir, display_dir)
+        problems.extend(found)
+        if src is not None:
+            sources.append(src)
+    return sources, problems

@@ -1,0 +1,131 @@
+"""Write stage: stage the whole site beside site/, then swap it in (SPEC §6).
+
+A build killed at any moment leaves either the old or the new tree at site/, or a
+state that `recover` repairs before the next build touches anything: the staging
+tree is only ever swapped in complete, with renameat2(RENAME_EXCHANGE) where the
+kernel has it (one atomic step), else two renames whose gap `recover` closes.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import os
+import shutil
+from pathlib import Path
+from typing import Callable, Iterable
+
+from srchgen.render import Output
+
+_RENAME_EXCHANGE = 2
+_AT_FDCWD = -100
+
+
+def _libc_renameat2() -> object | None:
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        fn = libc.renameat2
+    except (OSError, AttributeError):
+        return None
+    fn.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+    fn.restype = ctypes.c_int
+    return fn
+
+
+_renameat2 = _libc_renameat2()
+
+
+def exchange(a: Path, b: Path) -> bool:
+    """Atomically swap two paths; False when the platform cannot."""
+    if _renameat2 is None:
+        return False
+    rc = _renameat2(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE)  # type: ignore[operator]
+    return rc == 0
+
+
+def staging_dirs(site: Path) -> tuple[list[Path], list[Path]]:
+    """Leftovers of interrupted builds: (staging trees, old trees)."""
+    parent = site.parent
+    if not parent.is_dir():
+        return [], []
+    tmp = sorted(parent.glob(f"{site.name}.tmp-*"))
+    old = sorted(parent.glob(f"{site.name}.old-*"))
+    return tmp, old
+
+
+def recover(site: Path) -> None:
+    """Repair what an interrupted build left: put a complete old tree back, drop partial ones."""
+    tmp, old = staging_dirs(site)
+    if not site.exists() and old:
+        os.rename(old[-1], site)
+        old = old[:-1]
+    for leftover in tmp + old:
+        shutil.rmtree(leftover, ignore_errors=True)
+
+
+def _copy_tree(src: Path, dst: Path, made: set[str]) -> None:
+    for root, dirs, files in os.walk(src):
+        dirs.sort()
+        rel = os.path.relpath(root, src)
+        target = dst if rel == "." else dst / rel
+        if str(target) not in made:
+            target.mkdir(parents=True, exist_ok=True)
+            made.add(str(target))
+        for name in sorted(files):
+            shutil.copyfile(os.path.join(root, name), target / name)
+
+
+def write_site(
+    outputs: Iterable[Output], assets: Iterable[Path], site: Path, finish: Callable[[Path], None] | None = None
+) -> int:
+    """Write every output into a staging tree, copy the asset folders, run `finish` on it, swap it in."""
+    recover(site)
+    staging = site.parent / f"{site.name}.tmp-{os.getpid()}"
+    staging.mkdir(parents=True)
+    try:
+        count = _fill(staging, outputs, assets)
+        if finish is not None:
+            finish(staging)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    swap_in(staging, site)
+    return count
+
+
+def _fill(staging: Path, outputs: Iterable[Output], assets: Iterable[Path]) -> int:
+    made: set[str] = {str(staging)}
+    count = 0
+    for folder in assets:  # default theme first, the registry's own assets override file by file
+        if folder.is_dir():
+            _copy_tree(folder, staging / "assets", made)
+    seen: set[str] = set()
+    for out in outputs:
+        if out.path in seen:
+            raise RuntimeError(f"two outputs at one path: {out.path}")  # a bug in routes, not a user mistake
+        seen.add(out.path)
+        target = staging / out.path
+        parent = str(target.parent)
+        if parent not in made:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            made.add(parent)
+        if out.copy_from is not None:
+            shutil.copyfile(out.copy_from, target)
+        else:
+            with open(target, "wb") as f:
+                f.write(out.data)
+        count += 1
+    return count
+
+
+def swap_in(staging: Path, site: Path) -> None:
+    if site.exists() and exchange(staging, site):
+        shutil.rmtree(staging)  # staging now holds the previous tree
+        return
+    if site.exists():
+        old = site.parent / f"{site.name}.old-{os.getpid()}"
+        os.rename(site, old)
+        os.rename(staging, site)
+        shutil.rmtree(old)
+    else:
+        os.rename(staging, site)

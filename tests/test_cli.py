@@ -1,0 +1,130 @@
+"""The command line through click's CliRunner: output lines and exit codes (SPEC §5)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import jsonschema
+import pytest
+from click.testing import CliRunner
+
+from srchgen.cli import main
+from tests.conftest import manifest, record_text, write_record
+
+
+def run(runner: CliRunner, *args: str, env: dict[str, str] | None = None):  # type: ignore[no-untyped-def]
+    return runner.invoke(main, list(args), env=env, catch_exceptions=False)
+
+
+def test_build_ok(runner: CliRunner, tmp_project: Path) -> None:
+    result = run(runner, "build", "--no-search")
+    assert result.exit_code == 0, result.output
+    assert "built 14 records into site/" in result.stdout
+    assert "note: no base_url" in result.stderr
+    assert (tmp_project / "site" / "index.html").is_file()
+
+
+def test_base_url_flag_overrides_config(runner: CliRunner, tmp_project: Path) -> None:
+    result = run(runner, "build", "--no-search", "--base-url", "https://org.github.io/repo")
+    assert result.exit_code == 0
+    assert "note: no base_url" not in result.stderr
+    page = (tmp_project / "site" / "records" / "A0000001" / "index.html").read_text()
+    assert '<link rel="canonical" href="https://org.github.io/repo/records/A0000001/">' in page
+    assert (tmp_project / "site" / "sitemap.xml").is_file()
+
+
+def test_invalid_records_exit_1_report_everything_and_write_nothing(runner: CliRunner, empty_project: Path) -> None:
+    records = empty_project / "records"
+    write_record(records, manifest(review={"score": 11}))
+    (records / "0000000B.md").write_text(record_text(manifest(id="SRCH:0000000B", publisher="no")).replace("publisher: 'no'", "publisher: no"))
+    result = run(runner, "build")
+    assert result.exit_code == 1
+    lines = result.stderr.splitlines()
+    assert lines[0] == "records/0000000A.md:8:10: review.score: must be <= 10, found number '11'"
+    assert lines[1].startswith("records/0000000B.md:12:12: publisher: expected text, found boolean 'no'")
+    assert "2 errors in 2 files" in lines
+    assert "site not written: site is unchanged" in lines
+    assert "Traceback" not in result.output
+    assert not (empty_project / "site").exists()
+
+
+def test_paths_shown_as_given(runner: CliRunner, empty_project: Path) -> None:
+    other = empty_project / "elsewhere"
+    write_record(other, manifest(review={"score": 11}))
+    result = run(runner, "check", "--records", "elsewhere/")
+    assert result.stderr.startswith("elsewhere/0000000A.md:8:10: ")
+    result = run(runner, "check", "--records", str(other))
+    assert result.stderr.startswith("elsewhere/0000000A.md:8:10: ")
+
+
+def test_github_annotations(runner: CliRunner, empty_project: Path) -> None:
+    write_record(empty_project / "records", manifest(review={"score": 11}))
+    result = run(runner, "check", env={"GITHUB_ACTIONS": "true"})
+    assert result.exit_code == 1
+    assert "::error file=records/0000000A.md,line=8,col=10::review.score: must be <= 10, found number '11'" in result.stdout
+
+
+def test_check_warnings_and_strict(runner: CliRunner, empty_project: Path) -> None:
+    write_record(empty_project / "records", manifest(), body="Abstract: the harness builds a valid record.\n")
+    result = run(runner, "check")
+    assert result.exit_code == 0
+    assert "records/0000000A.md:15:1: warning: the abstract starts with an 'Abstract:' label" in result.stderr
+    assert "1 records ok" in result.stdout
+    strict = run(runner, "check", "--strict")
+    assert strict.exit_code == 1
+    assert "records/0000000A.md:15:1: the abstract starts with an 'Abstract:' label" in strict.stderr
+
+
+@pytest.mark.parametrize("out", [".", "records", "records/sub", ".."])
+def test_out_may_not_hold_the_project(runner: CliRunner, empty_project: Path, out: str) -> None:
+    result = run(runner, "build", "--out", out)
+    assert result.exit_code == 2
+    assert "would overwrite the project or its records" in result.stderr
+
+
+def test_missing_records_dir_is_usage_error(runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = run(runner, "build")
+    assert result.exit_code == 2
+    assert "records directory not found" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "toml, message",
+    [
+        ("[tool.srchgen]\npage_sise = 10\n", "pyproject.toml:2:1: unknown key 'page_sise' in [tool.srchgen]; did you mean 'page_size'?"),
+        ("[tool.srchgen]\ntitle = 'x'\npage_size = 0\n", "pyproject.toml:3:1: [tool.srchgen] page_size: Input should be greater than or equal to 1"),
+        ("[tool.srchgen]\nbase_url = 'ftp://x'\n", "pyproject.toml:2:1: [tool.srchgen] base_url: base_url must be an absolute http(s) URL"),
+        ("[tool.srchgen\n", "pyproject.toml:1:"),
+    ],
+)
+def test_config_errors_exit_2(runner: CliRunner, empty_project: Path, toml: str, message: str) -> None:
+    (empty_project / "pyproject.toml").write_text(toml)
+    result = run(runner, "check")
+    assert result.exit_code == 2
+    assert message in result.stderr
+
+
+def test_schema_is_json_schema_that_accepts_records(runner: CliRunner) -> None:
+    result = run(runner, "schema")
+    assert result.exit_code == 0
+    schema = json.loads(result.stdout)
+    jsonschema.Draft202012Validator.check_schema(schema)
+    validator = jsonschema.Draft202012Validator(schema)
+    good = json.loads(json.dumps(manifest(), default=str))
+    assert list(validator.iter_errors(good)) == []
+    bad = dict(good, reveiw={"score": 1})
+    assert list(validator.iter_errors(bad))
+
+
+@pytest.mark.parametrize("command", ["build", "check", "schema"])
+def test_every_command_has_help(runner: CliRunner, command: str) -> None:
+    result = run(runner, command, "--help")
+    assert result.exit_code == 0
+    assert "Usage:" in result.stdout and len(result.stdout.splitlines()) > 3
+
+
+def test_version(runner: CliRunner) -> None:
+    result = run(runner, "--version")
+    assert result.exit_code == 0 and "srchgen" in result.stdout
