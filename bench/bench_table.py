@@ -180,7 +180,7 @@ def targets_table(st: Stats, checks: dict) -> tuple[list[str], int, int]:
 
 def ratio_table(st: Stats) -> list[str]:
     """srchgen/peer per phase (the peer's own phase: full vs full, no-op vs no-op, ...)."""
-    if "srchgen" not in st.peers:
+    if "srchgen" not in st.peers or len(st.peers) < 2:
         return []
     out = ["| srchgen / peer | full | no-op | 1 record edited | edited vs peer's best edit mode | peak RSS |",
            "|---|---:|---:|---:|---:|---:|"]

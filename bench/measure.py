@@ -18,7 +18,8 @@ Prints one TSV line: wall_s user_s sys_s maxrss_kb tree_kb exit other_cpu_s wait
   other_cpu_s  CPU time the rest of the machine used meanwhile (busy time from
              /proc/stat minus user_s + sys_s): other jobs on a shared machine
              slow a build down, so every row says how busy the machine was
-  The command runs at nice BENCH_NICE (env, default -10 when root, else 0):
+  The command runs at nice BENCH_NICE (env, default -10 when root, else 0),
+  process and session autogroup alike:
   on a machine shared with other jobs this gives every measured build the
   same, larger CPU share; each row still records the other load.
   waited_s   seconds spent before the build waiting for a quiet machine: up
@@ -71,6 +72,21 @@ def mem_kb(pid: int) -> int:
         return 0
 
 
+def renice(nice: int) -> None:
+    """In the child: nice the process and its new session's autogroup.
+
+    With CONFIG_SCHED_AUTOGROUP every session (setsid) is its own scheduling
+    group and a plain nice only counts inside it; the group's nice is what
+    weighs against the other sessions on the machine.
+    """
+    os.nice(nice)
+    try:
+        with open("/proc/self/autogroup", "w") as f:
+            f.write(str(nice))
+    except OSError:
+        pass
+
+
 def busy_s() -> float:
     """Busy CPU seconds of the whole machine since boot (all but idle and iowait)."""
     with open("/proc/stat") as f:
@@ -99,7 +115,7 @@ def main(argv: list[str]) -> int:
     t0 = time.monotonic()
     nice = int(os.environ.get("BENCH_NICE", "-10" if os.geteuid() == 0 else "0"))
     proc = subprocess.Popen(cmd, start_new_session=True, stdout=sys.stderr,
-                            preexec_fn=(lambda: os.nice(nice)) if nice else None)  # stdout is ours: the result line
+                            preexec_fn=(lambda: renice(nice)) if nice else None)  # stdout is ours: the result line
     peak = 0
     rc = None
     while rc is None:
