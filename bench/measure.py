@@ -23,7 +23,7 @@ Prints one TSV line: wall_s user_s sys_s maxrss_kb tree_kb exit other_cpu_s wait
   on a machine shared with other jobs this gives every measured build the
   same, larger CPU share; each row still records the other load.
   waited_s   seconds spent before the build waiting for a quiet machine: up
-             to QUIET_WAIT seconds (env, default 6) until the other load over
+             to QUIET_WAIT seconds (env, default 2) until the other load over
              one second is below 0.5 core (untimed)
 stdout and stderr of the command both go to this process's stderr (the
 harness appends them to the site's build.log); stdout carries only the
@@ -109,7 +109,7 @@ def main(argv: list[str]) -> int:
     """Run, sample, report."""
     timeout = float(argv[0])
     cmd = argv[argv.index("--") + 1:]
-    waited = wait_quiet(float(os.environ.get("QUIET_WAIT", "6")))
+    waited = wait_quiet(float(os.environ.get("QUIET_WAIT", "2")))
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     b0 = busy_s()
     t0 = time.monotonic()
