@@ -9,15 +9,15 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
-from srchgen import __version__
-from srchgen.build import Project, Report, build, check
-from srchgen.config import load_config
-from srchgen.errors import ConfigError, Problem
-from srchgen.schema import json_schema
+from srchgen import __version__, cache
+
+if TYPE_CHECKING:  # the heavy modules load only when a command needs them (the no-op build does not)
+    from srchgen.build import Project, Report
+    from srchgen.errors import Problem
 
 
 def shown(path: Path) -> str:
@@ -29,13 +29,17 @@ def shown(path: Path) -> str:
         return str(path)
 
 
-def _fail_usage(problems: list[Problem]) -> NoReturn:
+def _fail_usage(problems: list["Problem"]) -> NoReturn:
     for p in problems:
         click.echo(str(p), err=True)
     sys.exit(2)
 
 
-def make_project(records: str | None, out: str | None, **overrides: Any) -> Project:
+def make_project(records: str | None, out: str | None, **overrides: Any) -> "Project":
+    from srchgen.build import Project
+    from srchgen.config import load_config
+    from srchgen.errors import ConfigError
+
     root = Path.cwd()
     try:
         config = load_config(root, **overrides)
@@ -52,18 +56,24 @@ def make_project(records: str | None, out: str | None, **overrides: Any) -> Proj
     return Project(root=root, records=records_dir, out=out_dir, config=config, records_display=display.rstrip("/") or ".")
 
 
-def report_problems(report: Report) -> None:
+def report_problems(report: "Report") -> list[str]:
+    """Print every problem, then the counts; returns the lines printed to stderr (for the no-op replay)."""
+    lines: list[str] = []
     annotate = os.environ.get("GITHUB_ACTIONS") == "true"
     for p in report.problems:
+        lines.append(str(p))
         click.echo(str(p), err=True)
         if annotate:
             click.echo(p.annotation())
     errors, warnings = report.errors, report.warnings
     if errors:
         files = len({p.path for p in errors})
-        click.echo(f"{len(errors)} error{'s' if len(errors) != 1 else ''} in {files} file{'s' if files != 1 else ''}", err=True)
+        lines.append(f"{len(errors)} error{'s' if len(errors) != 1 else ''} in {files} file{'s' if files != 1 else ''}")
     if warnings:
-        click.echo(f"{len(warnings)} warning{'s' if len(warnings) != 1 else ''}", err=True)
+        lines.append(f"{len(warnings)} warning{'s' if len(warnings) != 1 else ''}")
+    for line in lines[len(report.problems):]:
+        click.echo(line, err=True)
+    return lines
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -79,16 +89,38 @@ def main() -> None:
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
 @click.option("--no-search", is_flag=True, help="Skip the Pagefind search index.")
 def build_cmd(records: str | None, out: str | None, base_url: str | None, strict: bool, no_search: bool) -> None:
-    """Validate every record and write the site (nothing is written if any record is invalid)."""
+    """Validate every record and write the site (nothing is written if any record is invalid).
+
+    Unchanged records, pages and files are reused from the cache in .srchgen-cache/ beside the
+    output folder; when no input changed at all the build stops at once.
+    """
+    root = Path.cwd()
+    records_dir = Path(records) if records else root / "records"
+    out_dir = Path(out) if out else root / "site"
+    options = [f"records={records}", f"base_url={base_url}", f"strict={strict}", f"search={not no_search}"]
+    fp = cache.fingerprint(root, records_dir, out_dir, options)
+    replay = cache.noop_messages(out_dir, fp)
+    if replay is not None:
+        for line in replay:
+            click.echo(line, err=not line.startswith("built ") and not line.startswith("::"))
+        click.echo(f"{shown(out_dir)}/ is up to date", err=True)
+        return
+    from srchgen.build import build
+
     project = make_project(records, out, base_url=base_url)
+    cache.forget_noop(project.out)
     report = build(project, strict=strict, search=False if no_search else None)
-    report_problems(report)
+    printed = report_problems(report)
     if report.errors:
         click.echo(f"site not written: {shown(project.out)} is unchanged", err=True)
         sys.exit(1)
-    for note in report.notes:
-        click.echo(f"note: {note}", err=True)
-    click.echo(f"built {len(report.entries)} records into {shown(project.out)}/ ({report.files} files)")
+    notes = [f"note: {note}" for note in report.notes]
+    for note in notes:
+        click.echo(note, err=True)
+    done = f"built {len(report.summaries)} records into {shown(project.out)}/ ({report.files} files written, {report.reused} records from cache)"
+    click.echo(done)
+    annotations = [p.annotation() for p in report.problems] if os.environ.get("GITHUB_ACTIONS") == "true" else []
+    cache.save_noop(project.out, fp, printed + notes + annotations + [done], cache.site_identity(project.out))
 
 
 @main.command("check")
@@ -96,15 +128,19 @@ def build_cmd(records: str | None, out: str | None, base_url: str | None, strict
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
 def check_cmd(records: str | None, strict: bool) -> None:
     """Validate every record and report all problems; writes nothing."""
+    from srchgen.build import check
+
     project = make_project(records, None)
     report = check(project, strict=strict)
     report_problems(report)
     if report.errors:
         sys.exit(1)
-    click.echo(f"{len(report.entries)} records ok")
+    click.echo(f"{report.records} records ok")
 
 
 @main.command("schema")
 def schema_cmd() -> None:
     """Print the JSON Schema (draft 2020-12) of paper-manifest-v1.1, for editors."""
+    from srchgen.schema import json_schema
+
     click.echo(json.dumps(json_schema(), indent=2, sort_keys=True))

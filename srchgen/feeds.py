@@ -8,19 +8,19 @@ from __future__ import annotations
 
 import json
 from typing import Any, Sequence
-from xml.sax.saxutils import escape
 
 from srchgen import routes
 from srchgen.config import Config
 from srchgen.entry import Entry
 from srchgen.render import Output
+from srchgen.summary import Summary
 
 JSON_FEED_VERSION = "https://jsonfeed.org/version/1.1"
 
 
 def dumps(obj: Any) -> bytes:
     """Sorted keys, no ASCII escaping, '</' escaped so JSON can sit inside a <script> block."""
-    text = json.dumps(obj, sort_keys=True, ensure_ascii=False, indent=1)
+    text = json.dumps(obj, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return (text.replace("</", "<\\/") + "\n").encode("utf-8")
 
 
@@ -53,42 +53,63 @@ def record_dict(e: Entry, config: Config) -> dict[str, Any]:
     return out
 
 
-def json_feed(entries: Sequence[Entry], config: Config) -> Output:
-    """JSON Feed 1.1, newest first, derived fields in the `_srch` extension object."""
-    items = []
-    for e in entries:
-        item: dict[str, Any] = {
-            "id": e.id,
-            "title": e.record.display_title,
-            "content_html": e.abstract_html + e.rest_html,
-            "summary": e.summary,
-            "date_published": f"{e.record.submitted.isoformat()}T00:00:00Z",
-            "date_modified": f"{e.updated.isoformat()}T00:00:00Z",
-            "authors": [{"name": e.record.publisher}],
-            "tags": list(e.record.topics),
-            "_srch": {"about": "https://srchgen.invalid/json-feed-extension", **derived_dict(e), "review_score": e.record.review.score,
-                      "source_grounded_claims": e.record.claims.source_grounded, "doi": e.record.doi, "section": e.record.section.value},
-        }
-        if e.record.doi:
-            item["external_url"] = f"https://doi.org/{e.record.doi}"
-        if config.base_url:
-            item["url"] = routes.absolute(config.base_url, routes.record_page(e.hex))
-        items.append(item)
+def feed_item(e: Entry, config: Config) -> dict[str, Any]:
+    """One JSON Feed 1.1 item; derived fields in the `_srch` extension object."""
+    item: dict[str, Any] = {
+        "id": e.id,
+        "title": e.record.display_title,
+        "content_html": e.abstract_html + e.rest_html,
+        "summary": e.summary,
+        "date_published": f"{e.record.submitted.isoformat()}T00:00:00Z",
+        "date_modified": f"{e.updated.isoformat()}T00:00:00Z",
+        "authors": [{"name": e.record.publisher}],
+        "tags": list(e.record.topics),
+        "_srch": {
+            "about": "https://srchgen.invalid/json-feed-extension",
+            **derived_dict(e),
+            "review_score": e.record.review.score,
+            "source_grounded_claims": e.record.claims.source_grounded,
+            "doi": e.record.doi,
+            "section": e.record.section.value,
+        },
+    }
+    if e.record.doi:
+        item["external_url"] = f"https://doi.org/{e.record.doi}"
+    if config.base_url:
+        item["url"] = routes.absolute(config.base_url, routes.record_page(e.hex))
+    return item
+
+
+def fragment(obj: Any) -> str:
+    """JSON text of one element of a larger document, escaped like `dumps`."""
+    return json.dumps(obj, sort_keys=True, ensure_ascii=False, separators=(",", ":")).replace("</", "<\\/")
+
+
+def _splice(head: dict[str, Any], key: str, items: Sequence[str]) -> bytes:
+    """`head` as JSON with the list under `key` spliced in from ready JSON texts (no re-encoding)."""
+    text = fragment({**head, key: []})
+    marker = f'"{key}":[]'
+    assert text.count(marker) == 1
+    return (text.replace(marker, f'"{key}":[' + ",".join(items) + "]") + "\n").encode("utf-8")
+
+
+def json_feed(summaries: Sequence[Summary], config: Config) -> Output:
+    """JSON Feed 1.1, newest first."""
     feed: dict[str, Any] = {
         "version": JSON_FEED_VERSION,
         "title": config.title,
         "description": config.description,
         "language": "en",
-        "items": items,
     }
     if config.base_url:
         feed["home_page_url"] = config.base_url
         feed["feed_url"] = routes.absolute(config.base_url, routes.FEED_JSON)
-    return Output(routes.FEED_JSON, dumps(feed))
+    return Output(routes.FEED_JSON, _splice(feed, "items", [s.feed_item for s in summaries]))
 
 
-def records_json(entries: Sequence[Entry], config: Config) -> Output:
-    return Output(routes.RECORDS_JSON, dumps({"manifest": "paper-manifest-v1.1", "records": [record_dict(e, config) for e in entries]}))
+def records_json(summaries: Sequence[Summary]) -> Output:
+    """Every manifest with its derived fields, newest first."""
+    return Output(routes.RECORDS_JSON, _splice({"manifest": "paper-manifest-v1.1"}, "records", [s.record_json for s in summaries]))
 
 
 def _bib_escape(s: str) -> str:
@@ -172,6 +193,10 @@ def record_files(e: Entry, config: Config) -> list[Output]:
     return out
 
 
+def _xml(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
 def sitemaps(pages: Sequence[str], config: Config) -> list[Output]:
     """sitemap.xml, split into an index and parts past 50,000 URLs (sitemaps.org)."""
     if not config.base_url:
@@ -181,7 +206,7 @@ def sitemaps(pages: Sequence[str], config: Config) -> list[Output]:
     chunks = [urls[i : i + routes.SITEMAP_MAX] for i in range(0, len(urls), routes.SITEMAP_MAX)] or [[]]
 
     def urlset(chunk: list[str]) -> bytes:
-        body = "".join(f"<url><loc>{escape(u)}</loc></url>\n" for u in chunk)
+        body = "".join(f"<url><loc>{_xml(u)}</loc></url>\n" for u in chunk)
         return (
             '<?xml version="1.0" encoding="UTF-8"?>\n<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n'
             + body
@@ -191,7 +216,7 @@ def sitemaps(pages: Sequence[str], config: Config) -> list[Output]:
     if len(chunks) == 1:
         return [Output("sitemap.xml", urlset(chunks[0]))]
     out = [Output(f"sitemap-{i}.xml", urlset(c)) for i, c in enumerate(chunks, 1)]
-    index = "".join(f"<sitemap><loc>{escape(base)}sitemap-{i}.xml</loc></sitemap>\n" for i in range(1, len(chunks) + 1))
+    index = "".join(f"<sitemap><loc>{_xml(base)}sitemap-{i}.xml</loc></sitemap>\n" for i in range(1, len(chunks) + 1))
     out.append(
         Output(
             "sitemap.xml",

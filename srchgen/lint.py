@@ -10,7 +10,8 @@ from srchgen.errors import Position, Problem
 from srchgen.source import Path_, SourceFile, abstract_of
 
 if TYPE_CHECKING:
-    from srchgen.validate import Valid
+    from srchgen.schema import Record
+    from srchgen.validate import Facts
 
 MAX_TITLE = 200
 # Bidi overrides/isolates and C0/C1 controls other than tab and newline.
@@ -55,8 +56,8 @@ def lint_suspect_characters(src: SourceFile) -> list[Problem]:
     return out
 
 
-def lint_record(v: "Valid") -> list[Problem]:
-    src, rec = v.source, v.record
+def lint_record(src: SourceFile, rec: "Record", signed: bool) -> list[Problem]:
+    """The warnings that need only this record."""
     out = lint_suspect_characters(src)
     abstract = abstract_of(src.body)
     m = _LABEL.match(abstract)
@@ -69,28 +70,22 @@ def lint_record(v: "Valid") -> list[Problem]:
         missing = [term for term, _, found in relevance.explain(rec.research_question, abstract) if not found][:6]
         terms = f" (question terms it never mentions: {', '.join(missing)})" if missing else ""
         out.append(_w(src, _body_pos(src, len(abstract) - len(abstract.lstrip())), f"the abstract does not appear to address the research question{terms}; check that the right abstract is attached (relevance lint)"))
+    if rec.gate_evaluation is not None and not signed:
+        out.append(_w(src, src.key_pos(("gate_evaluation",)), "gate_evaluation: unsigned (no gate_signers configured); the page shows it as unsigned"))
     return out
 
 
-def lint(valid: Sequence["Valid"], signed: bool) -> list[Problem]:
-    """Every warning of SPEC §2 over the valid records."""
+def lint_registry(facts: Sequence["Facts"]) -> list[Problem]:
+    """The warnings across records: the same question twice, one-way related links."""
     out: list[Problem] = []
-    by_id = {v.record.id: v for v in valid}
-    questions: dict[str, "Valid"] = {}
-    for v in valid:
-        src, rec = v.source, v.record
-        out.extend(lint_record(v))
-        key = " ".join(rec.research_question.lower().split())
-        if key in questions:
-            out.append(_w(src, src.value_pos(("research_question",)), f"research_question: the same question as {questions[key].source.path}"))
+    related = {f.id: set(f.related) for f in facts}
+    questions: dict[str, "Facts"] = {}
+    for f in facts:
+        if f.question in questions:
+            out.append(f.at("question", f"research_question: the same question as {questions[f.question].path}", "warning"))
         else:
-            questions[key] = v
-        for i, rid in enumerate(rec.related):
-            other = by_id.get(rid)
-            if other is not None and rec.id not in other.record.related:
-                out.append(_w(src, src.value_pos(("related", i)), f"related[{i}]: {rid} does not link back; add {rec.id} to its related list"))
-        if rec.gate_evaluation is not None and not signed:
-            out.append(_w(src, src.key_pos(("gate_evaluation",)), "gate_evaluation: unsigned (no gate_signers configured); the page shows it as unsigned"))
+            questions[f.question] = f
+        for i, rid in enumerate(f.related):
+            if rid in related and rid != f.id and f.id not in related[rid]:
+                out.append(f.at(f"related.{i}", f"related[{i}]: {rid} does not link back; add {f.id} to its related list", "warning"))
     return out
-
-

@@ -21,6 +21,7 @@ from srchgen.config import Config
 from srchgen.derive import Gate, Level, Tier
 from srchgen.entry import Entry
 from srchgen.schema import Section
+from srchgen.summary import Summary
 
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December")
 
@@ -126,7 +127,7 @@ class Facet:
     kind: str  # "all", "section", "tier", "gate", "level", "topic"
     label: str
     base: str  # directory under site/ ("" for the home listing)
-    entries: tuple[Entry, ...]
+    entries: tuple[Summary, ...]
     description: str = ""
 
 
@@ -149,20 +150,20 @@ NAV = (
 )
 
 
-def facets(entries: Sequence[Entry]) -> list[Facet]:
+def facets(summaries: Sequence[Summary]) -> list[Facet]:
     """Every listing the site has; empty sections, tiers, statuses and levels still get a page."""
-    out = [Facet("all", "All records", "", tuple(entries))]
+    out = [Facet("all", "All records", "", tuple(summaries))]
     for s in Section:
-        out.append(Facet("section", s.value.capitalize(), routes.section_dir(s), tuple(e for e in entries if e.record.section is s)))
+        out.append(Facet("section", s.value.capitalize(), routes.section_dir(s), tuple(e for e in summaries if e.section is s)))
     for t in Tier:
-        out.append(Facet("tier", t.value, routes.tier_dir(t), tuple(e for e in entries if e.derived.tier is t)))
+        out.append(Facet("tier", t.value, routes.tier_dir(t), tuple(e for e in summaries if e.tier is t)))
     for g in Gate:
-        out.append(Facet("gate", g.value, routes.gate_dir(g), tuple(e for e in entries if e.derived.gate.status is g)))
+        out.append(Facet("gate", g.value, routes.gate_dir(g), tuple(e for e in summaries if e.gate is g)))
     for lv in Level:
-        out.append(Facet("level", lv.value, routes.level_dir(lv), tuple(e for e in entries if e.derived.level is lv)))
-    by_topic: dict[str, list[Entry]] = {}
-    for e in entries:
-        for t in e.record.topics:
+        out.append(Facet("level", lv.value, routes.level_dir(lv), tuple(e for e in summaries if e.level is lv)))
+    by_topic: dict[str, list[Summary]] = {}
+    for e in summaries:
+        for t in e.topics:
             by_topic.setdefault(t, []).append(e)
     for t in sorted(by_topic):
         out.append(Facet("topic", t, routes.topic_dir(t), tuple(by_topic[t])))
@@ -179,10 +180,11 @@ class Page:
     absolute_links: bool = False  # 404.html is served at any depth: links start at base_path
     extra: dict[str, Any] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        self.prefix = self.config.base_path if self.absolute_links else routes.root_prefix(self.path)
+
     def url(self, target: str) -> str:
-        if self.absolute_links:
-            return self.config.base_path + routes.pretty(target)
-        return routes.relative(self.path, target)
+        return self.prefix + target
 
     def canonical(self, target: str | None = None) -> str | None:
         if not self.config.base_url:
@@ -197,6 +199,7 @@ class Renderer:
         self.config = config
         self.env = env
         self._templates: dict[str, jinja2.Template] = {}
+        self._rows: dict[tuple[str, str], str] = {}
 
     def _render(self, template: str, page: Page, **context: Any) -> bytes:
         tpl = self._templates.get(template)
@@ -223,31 +226,50 @@ class Renderer:
             ),
         )
 
-    def listing_pages(self, facet: Facet, counts: dict[str, Any]) -> Iterator[Output]:
+    def listing_chunks(self, facet: Facet) -> Iterator[tuple[int, str, tuple[Summary, ...]]]:
+        """(page number, path, records on it) for every page of a listing."""
         size = self.config.page_size
         total = max(1, math.ceil(len(facet.entries) / size))
         for n in range(1, total + 1):
-            path = routes.listing_page(facet.base, n)
-            nav = "all" if facet.kind == "all" else f"{facet.kind}:{facet.base.rstrip('/').rsplit('/', 1)[-1]}"
-            page = Page(path, self.config, nav if facet.kind in ("all", "section") else ("topics" if facet.kind == "topic" else ""))
-            chunk = facet.entries[(n - 1) * size : n * size]
-            pager = {
-                "n": n,
-                "total": total,
-                "prev": routes.listing_page(facet.base, n - 1) if n > 1 else None,
-                "next": routes.listing_page(facet.base, n + 1) if n < total else None,
-                "pages": [(k, routes.listing_page(facet.base, k)) for k in range(1, total + 1)],
-                "first_index": (n - 1) * size + 1,
-            }
-            yield Output(path, self._render("listing.html", page, facet=facet, rows=chunk, pager=pager, counts=counts, routes=routes))
+            yield n, routes.listing_page(facet.base, n), facet.entries[(n - 1) * size : n * size]
+
+    def listing_page(self, facet: Facet, n: int, chunk: Sequence[Summary], counts: dict[str, Any]) -> Output:
+        size = self.config.page_size
+        total = max(1, math.ceil(len(facet.entries) / size))
+        path = routes.listing_page(facet.base, n)
+        nav = "all" if facet.kind == "all" else f"{facet.kind}:{facet.base.rstrip('/').rsplit('/', 1)[-1]}"
+        page = Page(path, self.config, nav if facet.kind in ("all", "section") else ("topics" if facet.kind == "topic" else ""))
+        rows_html = Markup("".join(self.row(e, page) for e in chunk))
+        pager = {
+            "n": n,
+            "total": total,
+            "prev": routes.listing_page(facet.base, n - 1) if n > 1 else None,
+            "next": routes.listing_page(facet.base, n + 1) if n < total else None,
+            "pages": [(k, routes.listing_page(facet.base, k)) for k in range(1, total + 1)],
+            "first_index": (n - 1) * size + 1,
+        }
+        return Output(path, self._render("listing.html", page, facet=facet, rows=rows_html, pager=pager, counts=counts, routes=routes))
+
+    def atom_entry(self, entry: Entry) -> str:
+        """One record's Atom <entry>, rendered once and kept in its Summary."""
+        return self._render("_atom_entry.xml", Page(routes.FEED_ATOM, self.config, ""), e=entry, routes=routes).decode("utf-8")
+
+    def atom(self, summaries: Sequence[Summary]) -> Output:
+        updated = max((s.updated for s in summaries), default=None)
+        body = Markup("".join(s.atom for s in summaries))
+        page = Page(routes.FEED_ATOM, self.config, "")
+        return Output(routes.FEED_ATOM, self._render("feed.atom", page, entries_xml=body, updated=updated, routes=routes))
+
+    def row(self, entry: Summary, page: Page) -> str:
+        """One listing row; rendered once per record and link depth, then reused by every listing."""
+        key = (entry.hex, page.prefix)
+        row = self._rows.get(key)
+        if row is None:
+            row = self._rows[key] = self._render("_row.html", page, e=entry, routes=routes).decode("utf-8")
+        return row
 
     def simple(self, template: str, path: str, nav: str, **context: Any) -> Output:
         page = Page(path, self.config, nav, absolute_links=(path == routes.NOT_FOUND))
-        return Output(path, self._render(template, page, routes=routes, **context))
-
-    def text(self, template: str, path: str, **context: Any) -> Output:
-        """A non-HTML template (Atom); autoescaped as XML."""
-        page = Page(path, self.config, "")
         return Output(path, self._render(template, page, routes=routes, **context))
 
 

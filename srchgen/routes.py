@@ -7,7 +7,6 @@ absolute (canonical, Open Graph, feeds, sitemap) uses base_url.
 
 from __future__ import annotations
 
-import posixpath
 import re
 
 from srchgen.derive import Gate, Level, Tier
@@ -66,13 +65,14 @@ def listing_page(base_dir: str, n: int) -> str:
     return f"{base_dir}index.html" if n == 1 else f"{base_dir}page/{n}/index.html"
 
 
+def root_prefix(from_page: str) -> str:
+    """The relative path from an output file back to the site root: '', '../', '../../', ..."""
+    return "../" * from_page.count("/")
+
+
 def relative(from_page: str, target: str) -> str:
-    """Relative URL from one output file to another."""
-    start = posixpath.dirname(from_page) or "."
-    rel = posixpath.relpath(target, start)
-    if target.endswith("/"):
-        rel = rel.rstrip("/") + "/"
-    return rel
+    """Relative URL from one output file to another (via the site root: cheap and always right)."""
+    return root_prefix(from_page) + target
 
 
 def pretty(target: str) -> str:

@@ -16,7 +16,7 @@ from pydantic import BaseModel, ValidationError
 from srchgen import lint
 from srchgen.config import Config
 from srchgen.derive import corrections_in_force, sufficient_artifacts
-from srchgen.errors import START, Problem
+from srchgen.errors import START, Problem, Severity
 from srchgen.schema import HEX_RE, Artifact, Claims, Correction, CorrectionType, GateEvaluation, Record, Review
 from srchgen.source import Path_, SourceFile
 
@@ -213,31 +213,68 @@ def _check_corrections(src: SourceFile, rec: Record, today: dt.date) -> list[Pro
     return out
 
 
-def check_registry(valid: Sequence[Valid]) -> list[Problem]:
+@dataclass(frozen=True)
+class Facts:
+    """What the cross-record rules need of one valid record: small, plain, cacheable."""
+
+    path: str
+    id: str
+    doi: str | None
+    related: tuple[str, ...]
+    question: str  # research question, whitespace-folded and lower-cased
+    pos: dict[str, tuple[int, int]]  # "id", "doi", "question", "related.N" -> (line, col)
+
+    @classmethod
+    def of(cls, src: SourceFile, rec: Record) -> "Facts":
+        pos = {"id": src.value_pos(("id",)), "doi": src.value_pos(("doi",)), "question": src.value_pos(("research_question",))}
+        for i in range(len(rec.related)):
+            pos[f"related.{i}"] = src.value_pos(("related", i))
+        return cls(
+            src.path, rec.id, rec.doi, tuple(rec.related), " ".join(rec.research_question.lower().split()),
+            {k: (p.line, p.col) for k, p in pos.items()},
+        )
+
+    def at(self, key: str, message: str, severity: Severity = "error") -> Problem:
+        line, col = self.pos.get(key, (1, 1))
+        return Problem(self.path, line, col, message, severity)
+
+
+def check_registry(facts: Sequence[Facts]) -> list[Problem]:
     """Rules across records: unique ids and DOIs (the later file is reported), existing related ids."""
     out: list[Problem] = []
-    ids: dict[str, SourceFile] = {}
-    dois: dict[str, SourceFile] = {}
-    for v in valid:
-        rec, src = v.record, v.source
-        if rec.id in ids:
-            out.append(Problem.at(src.path, src.value_pos(("id",)), f"id: {rec.id} is already used by {ids[rec.id].path}"))
+    ids: dict[str, Facts] = {}
+    dois: dict[str, Facts] = {}
+    for f in facts:
+        if f.id in ids:
+            out.append(f.at("id", f"id: {f.id} is already used by {ids[f.id].path}"))
         else:
-            ids[rec.id] = src
-        if rec.doi is not None:
-            key = rec.doi.lower()
+            ids[f.id] = f
+        if f.doi is not None:
+            key = f.doi.lower()
             if key in dois:
-                out.append(Problem.at(src.path, src.value_pos(("doi",)), f"doi: {rec.doi} is already used by {dois[key].path}"))
+                out.append(f.at("doi", f"doi: {f.doi} is already used by {dois[key].path}"))
             else:
-                dois[key] = src
-    for v in valid:
-        for i, rid in enumerate(v.record.related):
-            if rid != v.record.id and rid not in ids:
-                out.append(Problem.at(v.source.path, v.source.value_pos(("related", i)), f"related[{i}]: no record has the id {rid}"))
+                dois[key] = f
+    for f in facts:
+        for i, rid in enumerate(f.related):
+            if rid != f.id and rid not in ids:
+                out.append(f.at(f"related.{i}", f"related[{i}]: no record has the id {rid}"))
     return out
 
 
 SignatureCheck = Callable[[SourceFile, Record], list[Problem]]
+
+
+def validate_one(src: SourceFile, config: Config, check_signature: SignatureCheck | None = None) -> tuple[Record | None, list[Problem]]:
+    """Every rule of one record alone: schema, cross-field rules, signature, per-record lints."""
+    rec, found = check_schema(src)
+    if rec is None:
+        return None, found
+    found = check_record(src, rec, config)
+    if rec.gate_evaluation is not None and check_signature is not None:
+        found.extend(check_signature(src, rec))
+    found.extend(lint.lint_record(src, rec, signed=check_signature is not None))
+    return rec, found
 
 
 def validate(
@@ -247,18 +284,15 @@ def validate(
     problems: list[Problem] = []
     valid: list[Valid] = []
     for src in sources:
-        rec, found = check_schema(src)
+        rec, found = validate_one(src, config, check_signature)
         problems.extend(found)
-        if rec is None:
-            continue
-        found = check_record(src, rec, config)
-        if rec.gate_evaluation is not None and check_signature is not None:
-            found.extend(check_signature(src, rec))
-        problems.extend(found)
-        valid.append(Valid(src, rec))
-    # Cross-record rules see every schema-valid record, so a duplicate id is named as such.
-    problems.extend(check_registry(valid))
+        if rec is not None:
+            valid.append(Valid(src, rec))
+    problems.extend(registry_problems([Facts.of(v.source, v.record) for v in valid]))
     bad = {p.path for p in problems if p.severity == "error"}
-    valid = [v for v in valid if v.source.path not in bad]
-    problems.extend(lint.lint(valid, signed=check_signature is not None))
-    return valid, problems
+    return [v for v in valid if v.source.path not in bad], problems
+
+
+def registry_problems(facts: Sequence[Facts]) -> list[Problem]:
+    """Cross-record errors and warnings over every schema-valid record (so a duplicated id is named as such)."""
+    return check_registry(facts) + lint.lint_registry(facts)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import json
 import os
 import shutil
 from pathlib import Path
@@ -53,8 +54,16 @@ def staging_dirs(site: Path) -> tuple[list[Path], list[Path]]:
     return tmp, old
 
 
+def journal_path(site: Path) -> Path:
+    return site.parent / f"{site.name}.journal"
+
+
 def recover(site: Path) -> None:
-    """Repair what an interrupted build left: put a complete old tree back, drop partial ones."""
+    """Repair what an interrupted build left, before anything else: finish a journaled update,
+    put a complete old tree back, drop partial ones."""
+    journal = journal_path(site)
+    if journal.exists():
+        _roll_forward(site, journal)
     tmp, old = staging_dirs(site)
     if not site.exists() and old:
         os.rename(old[-1], site)
@@ -116,6 +125,55 @@ def _fill(staging: Path, outputs: Iterable[Output], assets: Iterable[Path]) -> i
                 f.write(out.data)
         count += 1
     return count
+
+
+def apply_changes(site: Path, changed: Iterable[Output], deleted: Iterable[str]) -> int:
+    """Update an existing site in place, crash-safely: stage the changed files, write a journal
+    naming them, then move them in. A build killed while moving leaves the journal, and the next
+    build's `recover` finishes the move before it does anything else."""
+    recover(site)
+    staging = site.parent / f"{site.name}.tmp-{os.getpid()}"
+    staging.mkdir(parents=True)
+    try:
+        changed = list(changed)
+        count = _fill(staging, changed, [])
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    journal = journal_path(site)
+    tmp = journal.with_name(journal.name + f".tmp-{os.getpid()}")
+    tmp.write_text(json.dumps({"staging": staging.name, "paths": [o.path for o in changed], "deleted": sorted(deleted)}))
+    os.replace(tmp, journal)  # from here on the update is committed: recover() rolls it forward
+    _roll_forward(site, journal)
+    return count
+
+
+def _roll_forward(site: Path, journal: Path) -> None:
+    data = json.loads(journal.read_text())
+    staging = site.parent / data["staging"]
+    made: set[str] = set()
+    for rel in data["paths"]:
+        src = staging / rel
+        if not src.exists():
+            continue  # moved before the interruption
+        target = site / rel
+        parent = str(target.parent)
+        if parent not in made:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            made.add(parent)
+        os.replace(src, target)
+    for rel in data["deleted"]:
+        target = site / rel
+        try:
+            target.unlink()
+        except FileNotFoundError:
+            pass
+        parent = target.parent
+        while parent != site and parent.is_dir() and not any(parent.iterdir()):
+            parent.rmdir()
+            parent = parent.parent
+    os.unlink(journal)
+    shutil.rmtree(staging, ignore_errors=True)
 
 
 def swap_in(staging: Path, site: Path) -> None:

@@ -164,12 +164,12 @@ def test_artifacts_are_published_and_listed(built_corpus: Path) -> None:
     data = (built_corpus / "records" / "A0000001" / "artifacts" / "Proof.lean").read_bytes()
     assert data == (CORPUS / "valid" / "records" / "A0000001" / "Proof.lean").read_bytes()
     assert hashlib.sha256(data).hexdigest() in page
-    assert 'href="artifacts/Proof.lean"' in page
+    assert 'href="../../records/A0000001/artifacts/Proof.lean"' in page
 
 
 def test_empty_registry_builds(empty_project: Path) -> None:
     report = build(project_for(empty_project), search=False)
-    assert not report.errors and report.entries == []
+    assert not report.errors and report.summaries == []
     assert (empty_project / "site" / "index.html").is_file()
     assert "No records." in (empty_project / "site" / "index.html").read_text()
 

@@ -1,0 +1,125 @@
+"""The build cache: an incremental build writes exactly what a clean build writes (issue 5)."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Callable
+
+import pytest
+from click.testing import CliRunner
+
+from srchgen.build import build
+from srchgen.cli import main
+from tests.conftest import project_for
+from tests.test_build import tree
+
+
+def _edit(path: str, old: str, new: str) -> Callable[[Path], None]:
+    def edit(root: Path) -> None:
+        p = root / path
+        text = p.read_text()
+        assert old in text, old
+        p.write_text(text.replace(old, new, 1))
+
+    return edit
+
+
+def _delete(root: Path) -> None:
+    (root / "records" / "A0000002.md").unlink()
+    shutil.rmtree(root / "records" / "A0000002")
+
+
+def _add(root: Path) -> None:
+    text = (root / "records" / "C0000001.md").read_text().replace("SRCH:C0000001", "SRCH:C0000002").replace("submitted: 2026-09-01", "submitted: 2026-09-02")
+    (root / "records" / "C0000002.md").write_text(text.replace("How do sparse attention", "Why do sparse attention"))
+
+
+def _artifact(root: Path) -> None:
+    (root / "records" / "A0000001" / "Proof.lean").write_text("theorem changed : True := trivial\n")
+
+
+def _template(root: Path) -> None:
+    (root / "templates").mkdir(exist_ok=True)
+    (root / "templates" / "about.html").write_text('{% extends "base.html" %}{% block content %}<p>Changed about</p>{% endblock %}\n')
+
+
+EDITS = {
+    "abstract": _edit("records/A0000002.md", "prints forty-two", "prints 42"),
+    "title": _edit("records/8F12A054.md", "title: Scaling Vision-Language Models", "title: Scaling Vision Language Models"),
+    "score-moves-tier": _edit("records/A0000002.md", "score: 6.1", "score: 4.1"),
+    "date-moves-row": _edit("records/B0000003.md", "submitted: 2026-08-01", "submitted: 2026-05-01"),
+    "related-added": _edit("records/B0000001.md", "topics: [retrieval, citation-integrity]", "topics: [retrieval, citation-integrity]\nrelated: [SRCH:B0000002]"),
+    "record-deleted": _delete,
+    "record-added": _add,
+    "artifact-changed": _artifact,
+    "template-added": _template,
+    "config-changed": _edit("pyproject.toml", "page_size = 5", "page_size = 4"),
+    "nothing": lambda root: None,
+}
+
+
+@pytest.mark.parametrize("change", sorted(EDITS))
+def test_incremental_build_equals_clean_build(tmp_project: Path, change: str) -> None:
+    assert not build(project_for(tmp_project), search=False).errors
+    EDITS[change](tmp_project)
+    if change == "artifact-changed":  # the manifest must follow the file, or the build must fail
+        report = build(project_for(tmp_project), search=False)
+        assert any("does not match the file" in p.message for p in report.errors)
+        return
+    incremental = build(project_for(tmp_project), search=False)
+    assert not incremental.errors, [str(p) for p in incremental.errors]
+    clean = tmp_project.parent / "clean"
+    shutil.copytree(tmp_project, clean, ignore=shutil.ignore_patterns("site", ".srchgen-cache"))
+    assert not build(project_for(clean), search=False).errors
+    assert tree(tmp_project / "site") == tree(clean / "site")
+    if change == "nothing":
+        assert incremental.files == 0 and incremental.reused == 14
+    if change == "abstract":
+        assert incremental.reused == 13
+        assert 0 < incremental.files < 15  # the page, its JSON and citations, feeds: not the whole site
+
+
+def test_a_corrupt_or_foreign_cache_is_ignored(tmp_project: Path) -> None:
+    build(project_for(tmp_project), search=False)
+    want = tree(tmp_project / "site")
+    for f in (tmp_project / ".srchgen-cache").iterdir():
+        f.write_bytes(b"\x00garbage")
+    report = build(project_for(tmp_project), search=False)
+    assert not report.errors and report.reused == 0
+    assert tree(tmp_project / "site") == want
+
+
+def test_deleting_site_rebuilds_it_from_cache(tmp_project: Path) -> None:
+    build(project_for(tmp_project), search=False)
+    want = tree(tmp_project / "site")
+    shutil.rmtree(tmp_project / "site")
+    report = build(project_for(tmp_project), search=False)
+    assert report.reused == 14
+    assert tree(tmp_project / "site") == want
+
+
+def test_noop_build_replays_messages_without_work(tmp_project: Path) -> None:
+    runner = CliRunner()
+    first = runner.invoke(main, ["build", "--no-search"])
+    assert first.exit_code == 0, first.output
+    second = runner.invoke(main, ["build", "--no-search"])
+    assert second.exit_code == 0
+    assert "site/ is up to date" in second.stderr
+    assert [l for l in second.stderr.splitlines() if "warning" in l] == [l for l in first.stderr.splitlines() if "warning" in l]
+    assert second.stdout == first.stdout
+    (tmp_project / "records" / "A0000002.md").write_text((tmp_project / "records" / "A0000002.md").read_text().replace("forty-two", "42"))
+    third = runner.invoke(main, ["build", "--no-search"])
+    assert "up to date" not in third.stderr and "13 records from cache" in third.stdout
+    shutil.rmtree(tmp_project / "site")
+    fourth = runner.invoke(main, ["build", "--no-search"])
+    assert "up to date" not in fourth.stderr and (tmp_project / "site" / "index.html").is_file()
+
+
+def test_check_uses_a_fresh_cache_and_reports_the_same(tmp_project: Path) -> None:
+    runner = CliRunner()
+    cold = runner.invoke(main, ["check"])
+    runner.invoke(main, ["build", "--no-search"])
+    warm = runner.invoke(main, ["check"])
+    assert cold.exit_code == warm.exit_code == 0
+    assert cold.stderr == warm.stderr and cold.stdout == warm.stdout
