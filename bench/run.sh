@@ -11,6 +11,7 @@
 #                     plus jekyll when N <= 1000 (a Jekyll build of 10,000 records takes ~400 s)
 #        APPEND=1     keep the rows of peers not run now in results/N.tsv (re-run one peer)
 #        PHASES="..." subset of: full noop edit check incr search (default: all)
+#        VERIFY=0     skip the edited-build == clean-build comparison (one more clean build)
 #        TABLE_ARGS   extra bench_table.py arguments (run_scale.sh: --scale-ref 10000)
 #
 # Per run of the harness (every path relative to this folder):
@@ -33,6 +34,9 @@
 #   5. results/N.tsv (raw runs), N.checks.tsv, versions.tsv, N.md (table + targets)
 # Each build runs under measure.py (wall, user+sys CPU of the whole process tree,
 # largest single-process RSS and sampled peak PSS of the process tree).
+# The whole script is one function, read completely before it runs, so editing
+# this file while a (long) benchmark runs cannot change what that run executes.
+main() {
 set -uo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")" || exit 1
@@ -141,7 +145,7 @@ do_output_check() {  # do_output_check PHASE
     echo "$PEER	$1	$("$REL/$PY" "$REL/check_output.py" "$OUT" ../corpus --layout "$CHECK_LAYOUT")" >> "$REL/$CHK"
 }
 do_verify_clean() {  # the edited site must equal a clean build of the same records (issue 5)
-    [ "$VERIFY_CLEAN" = 1 ] || return 0
+    [ "$VERIFY_CLEAN" = 1 ] && [ "${VERIFY:-1}" = 1 ] || return 0
     rm -rf ../verify-clean && mkdir ../verify-clean
     cp -a pyproject.toml records ../verify-clean/
     local ok=false
@@ -221,3 +225,5 @@ if [ -f results/versions.tsv.tmp ]; then
 fi
 # shellcheck disable=SC2086
 $PY bench_table.py "$N" --seed "$SEED" --edited "SRCH:$EDIT_HEX" ${TABLE_ARGS:-} | tee "results/$N.md"
+}
+main "$@"

@@ -4,7 +4,7 @@
 #
 # usage: bench/run_scale.sh [N]          (default 100000; needs results/REF.tsv with srchgen rows,
 #                                         i.e. a previous `bench/run.sh 10000`)
-# env:   REF=10000  RUNS=1  PHASES="full noop edit check search"  TIMEOUT=3600
+# env:   REF=10000  RUNS=1  PHASES="full noop edit check search"  TIMEOUT=3600  VERIFY=1
 # Writes results/N.tsv, N.checks.tsv and N.md (the scale table).
 set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")" || exit 1
