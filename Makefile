@@ -14,10 +14,15 @@ $(STAMP): pyproject.toml requirements.lock
 
 install: $(STAMP)
 
+# CI passes e.g. SITE_FLAGS="--base-url https://org.github.io/repo/" (.github/workflows/pages.yml)
+SITE_FLAGS ?=
+
 site: $(STAMP)
-	$(BIN)/srchgen build
+	$(BIN)/srchgen build $(SITE_FLAGS)
 
 test: $(STAMP)
+	bash scripts/ensure-sandbox-tools.sh
+	PYTHON=$(BIN)/python bash scripts/ensure-test-tools.sh
 	$(BIN)/python -m pytest -q
 
 # Issue 5: srchgen against Hugo, Pelican, MkDocs (and Jekyll at N <= 1000) on the same

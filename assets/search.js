@@ -1,6 +1,43 @@
-// Pagefind's default UI, told where its bundle lives so it works under a path prefix.
-window.addEventListener("DOMContentLoaded", function () {
-  var el = document.getElementById("search");
-  if (!el || typeof PagefindUI === "undefined") return;
-  new PagefindUI({ element: "#search", bundlePath: el.dataset.bundle, showSubResults: false, showImages: false });
-});
+// Pagefind's default UI, told where its bundle lives so it works under a path prefix,
+// prefilled from ?q= (the search box in every page header submits here).
+(function () {
+  "use strict";
+  function start() {
+    var el = document.getElementById("search");
+    if (!el) return;
+    if (typeof PagefindUI === "undefined") {
+      var note = document.getElementById("search-missing");
+      if (note) note.hidden = false;
+      return;
+    }
+    var ui = new PagefindUI({
+      element: "#search",
+      bundlePath: el.dataset.bundle,
+      showSubResults: false,
+      showImages: false,
+      resetStyles: false,
+      autofocus: true,
+      translations: { placeholder: "Search records by words of their question, title or abstract" }
+    });
+    // Pagefind's input is named only by its title (axe label-title-only, a serious
+    // violation): give it a visible label. Made here, beside the input it names, so the
+    // static page holds no <label for> pointing at nothing (the Nu Html Checker's error).
+    function label() {
+      var input = el.querySelector("input");
+      if (!input) return false;
+      input.id = "search-input";
+      var text = document.createElement("label");
+      text.htmlFor = "search-input";
+      text.textContent = "Search records by any word of their question or abstract";
+      el.prepend(text);
+      return true;
+    }
+    if (!label()) {
+      var watch = new MutationObserver(function () { if (label()) watch.disconnect(); });
+      watch.observe(el, { childList: true, subtree: true });
+    }
+    var q = new URLSearchParams(window.location.search).get("q");
+    if (q) ui.triggerSearch(q);
+  }
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start); else start();
+})();

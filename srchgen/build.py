@@ -15,9 +15,9 @@ import subprocess
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, Iterable, Iterator, Sequence
 
-from srchgen import __version__, cache, feeds, routes
+from srchgen import __version__, cache, charts, feeds, finder, graph, parallel, routes
 from srchgen.config import Config
 from srchgen.derive import Gate, Level, Tier, guide
 from srchgen.entry import Entry, make_entry
@@ -26,8 +26,11 @@ from srchgen.render import Facet, Output, Renderer, count_by, facets, make_envir
 from srchgen.schema import Record, Section, json_schema
 from srchgen.source import SourceFile, load_source, record_files
 from srchgen.summary import Summary, digest
-from srchgen.validate import Facts, SignatureCheck, registry_problems, validate_one
-from srchgen.write import apply_changes, exchange, recover, write_site
+from srchgen.validate import Facts, registry_problems, validate_one, written_id
+from srchgen.write import apply_changes, exchange, fill, recover, write_site
+
+if TYPE_CHECKING:
+    from srchgen.gate_check import SignatureChecker
 
 
 @dataclass(frozen=True)
@@ -72,15 +75,22 @@ class Scanned:
     record: Record | None = None
     entry: Entry | None = None
     cached: tuple[Any, ...] | None = None  # the cache row to keep when reused
+    remote: tuple[Any, ...] | None = None  # (artifact stats, problems) of a record the worker process holds
+    other_id: str | None = None  # the id written in a file that failed the schema (worker records)
 
 
-def signature_checker(project: Project) -> SignatureCheck | None:
-    """The SSH-signature rule when `gate_signers` is configured (SPEC §2), else None."""
+def signature_checker(project: Project) -> "SignatureChecker | None":
+    """The SSH-signature rule when `gate_signers` is configured (SPEC §2), else None.
+
+    Raises ConfigError (exit 2) when the allowed_signers file is missing or malformed.
+    """
     if not project.config.gate_signers:
         return None
     from srchgen.gate_check import make_signature_checker
 
-    return make_signature_checker(project.root / project.config.gate_signers, project.config.gate_signers)
+    return make_signature_checker(
+        project.root / project.config.gate_signers, project.config.gate_signers, project.root / "pyproject.toml"
+    )
 
 
 def _templates_digest(project: Project) -> str:
@@ -103,7 +113,7 @@ def env_key(project: Project) -> str:
         except OSError:
             signers = b"-missing-"
     return digest(
-        __version__, str(cache.FORMAT), cache.dependency_versions(), c.model_dump_json(exclude={"today"}),
+        __version__, str(cache.FORMAT), cache.code_digest(), cache.dependency_versions(), c.model_dump_json(exclude={"today"}),
         _templates_digest(project), project.records_display, hashlib.sha256(signers).hexdigest(),
     )
 
@@ -127,7 +137,7 @@ def _thaw_problems(rows: Iterable[tuple[str, int, int, str, str]]) -> list[Probl
     return [Problem(p, line, col, msg, sev) for p, line, col, msg, sev in rows]  # type: ignore[arg-type]
 
 
-def process(project: Project, file: Path, st: tuple[int, int, int], check_signature: SignatureCheck | None, want_entry: bool) -> Scanned:
+def process(project: Project, file: Path, st: tuple[int, int, int], check_signature: "SignatureChecker | None", want_entry: bool) -> Scanned:
     """Load and validate one record; derive and render it when it is valid and pages are wanted."""
     src, problems = load_source(file, project.records, project.records_display)
     scanned = Scanned(file.name, st, problems)
@@ -140,8 +150,21 @@ def process(project: Project, file: Path, st: tuple[int, int, int], check_signat
         return scanned
     scanned.facts = Facts.of(src, rec)
     if want_entry and not any(p.severity == "error" for p in scanned.problems):
-        scanned.entry = make_entry(_valid(src, rec), project.config)
+        # Who signed comes from the same (memoised) verification that just passed (SPEC §2).
+        signer = check_signature.signer(rec) if check_signature is not None else None
+        scanned.entry = make_entry(_valid(src, rec), project.config, signer)
     return scanned
+
+
+def process_all(project: Project, todo: Sequence[tuple[Path, tuple[int, int, int]]], checker: "SignatureChecker | None", want_entries: bool) -> list[Scanned]:
+    """process() every file; with gate_signers set, on a thread per core, since each signature
+    is an ssh-keygen process (~7 ms) the threads wait on in parallel (issue 7; docs/gate.md)."""
+    if checker is None or len(todo) < 2 or (os.cpu_count() or 1) < 2:
+        return [process(project, file, st, checker, want_entries) for file, st in todo]
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+        return list(pool.map(lambda item: process(project, item[0], item[1], checker, want_entries), todo))
 
 
 def _valid(src: SourceFile, rec: Record):  # type: ignore[no-untyped-def]
@@ -152,9 +175,16 @@ def _valid(src: SourceFile, rec: Record):  # type: ignore[no-untyped-def]
 
 def scan(project: Project, state: dict[str, Any], want_entries: bool) -> list[Scanned]:
     """Every record file: reused from the cache when its bytes and artifacts are unchanged, else processed."""
-    rows: dict[str, tuple[Any, ...]] = state.get("records", {})
+    reused, todo = triage(project, state)
     checker = signature_checker(project)
-    out = []
+    return reused + process_all(project, todo, checker, want_entries)
+
+
+def triage(project: Project, state: dict[str, Any]) -> tuple[list[Scanned], list[tuple[Path, tuple[int, int, int]]]]:
+    """Split the record files into those the cache still describes and those to process."""
+    rows: dict[str, tuple[Any, ...]] = state.get("records", {})
+    blob = memoryview(state.get("texts", b""))
+    reused, todo = [], []
     for file in record_files(project.records):
         try:
             st = _stat(file)
@@ -162,16 +192,18 @@ def scan(project: Project, state: dict[str, Any], want_entries: bool) -> list[Sc
             st = (-1, -1, -1)
         row = rows.get(file.name)
         if row is not None and row[3] is not None and tuple(row[0]) == st and _artifacts_unchanged(row[1], project.records):
-            summary = Summary.thaw(row[3])
-            out.append(Scanned(file.name, st, _thaw_problems(row[2]), summary, summary.facts, cached=row))
-            continue
-        out.append(process(project, file, st, checker, want_entries))
-    return out
+            (a, b), (c, d), (e, f) = row[4]
+            summary = Summary.thaw(row[3], (blob[a:b], blob[c:d], blob[e:f]))
+            reused.append(Scanned(file.name, st, _thaw_problems(row[2]), summary, summary.facts, cached=row))
+        else:
+            todo.append((file, st))
+    return reused, todo
 
 
 def _problems(scanned: Sequence[Scanned]) -> list[Problem]:
     problems = [p for s in scanned for p in s.problems]
-    problems += registry_problems([s.facts for s in scanned if s.facts is not None])
+    other_ids = frozenset(i for s in scanned if s.facts is None for i in [s.other_id or written_id(s.source)] if i)
+    problems += registry_problems([s.facts for s in scanned if s.facts is not None], other_ids)
     return sort_problems(problems)
 
 
@@ -187,10 +219,13 @@ def check(project: Project, strict: bool = False) -> Report:
 
 def summarize(e: Entry, config: Config, r: Renderer, facts: Facts) -> Summary:
     rec, d = e.record, e.derived
+    item = feeds.fragment(feeds.feed_item(e, config)).encode("utf-8")
+    record_json = feeds.fragment(feeds.record_dict(e, config)).encode("utf-8")
+    atom = r.atom_entry(e)
     return Summary(
         e.id, e.hex, e.short_title, rec.display_title, rec.submitted, e.updated, rec.review.score, rec.section,
         tuple(rec.topics), tuple(rec.related), d.tier, d.gate.status, d.level, d.status, rec.publisher, rec.doi,
-        feeds.fragment(feeds.feed_item(e, config)), feeds.fragment(feeds.record_dict(e, config)), r.atom_entry(e), facts,
+        item, record_json, atom, facts, digest(item, record_json),
     )
 
 
@@ -201,54 +236,133 @@ def build(project: Project, strict: bool = False, search: bool | None = None) ->
     env = env_key(project)
     state = cache.load_state(out, env)
     site_ok = bool(state) and state.get("site") == cache.site_identity(out) and out.is_dir()
-    scanned = scan(project, state, want_entries=True)
-    report = Report(problems=_problems(scanned), reused=sum(s.cached is not None for s in scanned), records=len(scanned))
-    if strict:
-        report.problems = [p.as_error() for p in report.problems]
-    if report.errors:
-        return report
-    if not config.base_url:
-        report.notes.append("no base_url: canonical, Open Graph, sitemap and absolute feed URLs are left out")
-    r = Renderer(config, make_environment(project.root / "templates"))
-    for s in scanned:
-        if s.entry is not None and s.facts is not None:
-            s.summary = summarize(s.entry, config, r, s.facts)
-    scanned.sort(key=lambda s: s.summary.sort_key)  # type: ignore[union-attr]
-    report.summaries = [s.summary for s in scanned]  # type: ignore[misc]
-    old_pages: dict[str, str] = state.get("pages", {}) if site_ok else {}
-    old_files: dict[str, str] = state.get("files", {}) if site_ok else {}
-    plan = Plan(old_pages, old_files)
+    r = Renderer(config, make_environment(project.root / "templates", cache.cache_dir(out) / "jinja"))
+    r.env.globals["filter_choices"] = finder.choices()
     checker = signature_checker(project)
-    related = related_of(report.summaries)
-    for s in scanned:
-        if s.entry is None and plan.record_stale(s, env, related):
-            fresh = process(project, project.records / s.name, s.stat, checker, want_entry=True)
-            s.entry, s.source, s.facts = fresh.entry, fresh.source, fresh.facts
-    stream = site_outputs(scanned, report.summaries, config, r, plan, env, asset_outputs(project))
-    want_search = config.search if search is None else search
-    if site_ok:
-        report.files = plan.apply(out, stream)
-        if want_search and (plan.search_dirty or not (out / "pagefind").is_dir()):
-            refresh_search(out, report)
-    else:
-        finish = (lambda staging: run_pagefind(staging, report)) if want_search else None
-        report.files = write_site(plan.hashing(stream), [], out, finish)
-    cache.save_state(out, {
-        "env": env,
-        "site": cache.site_identity(out),
-        "records": {s.name: _cache_row(s, project.records) for s in scanned},
-        "pages": plan.pages,
-        "files": plan.files,
-    })
+    reused, todo = triage(project, state)
+    worker = None
+    if not site_ok and parallel.available() and len(todo) >= parallel.MIN_RECORDS:
+        theirs, todo = parallel.split(todo)
+        worker = _start_worker(project, r, theirs, checker)
+    scanned = reused + process_all(project, todo, checker, True)
+    try:
+        if worker is not None:
+            scanned += [_remote(t) for t in worker.receive()]
+        report = Report(problems=_problems(scanned), reused=len(reused), records=len(scanned))
+        if strict:
+            report.problems = [p.as_error() for p in report.problems]
+        if report.errors:
+            return report
+        if not config.base_url:
+            report.notes.append("no base_url: canonical, Open Graph, sitemap and absolute feed URLs are left out")
+        for s in scanned:
+            if s.entry is not None and s.facts is not None:
+                s.summary = summarize(s.entry, config, r, s.facts)
+        scanned.sort(key=lambda s: s.summary.sort_key)  # type: ignore[union-attr]
+        report.summaries = [s.summary for s in scanned]  # type: ignore[misc]
+        old_pages: dict[str, str] = state.get("pages", {}) if site_ok else {}
+        old_files: dict[str, str] = state.get("files", {}) if site_ok else {}
+        plan = Plan(old_pages, old_files)
+        related = related_of(report.summaries)
+        for s in scanned:
+            if s.entry is None and s.remote is None and plan.record_stale(s, env, related):
+                fresh = process(project, project.records / s.name, s.stat, checker, want_entry=True)
+                s.entry, s.source, s.facts = fresh.entry, fresh.source, fresh.facts
+        stream = site_outputs(scanned, report.summaries, config, r, plan, env, asset_outputs(project))
+        want_search = config.search if search is None else search
+        if site_ok:
+            report.files = plan.apply(out, stream)
+            if want_search and (plan.search_dirty or not (out / "pagefind").is_dir()):
+                refresh_search(out, report)
+        else:
+            start = finish_worker = None
+            if worker is not None:
+                w = worker
+                theirs_related = {s.summary.hex: [(o.hex, o.id, o.short_title) for o in related[s.summary.id]] for s in scanned if s.remote is not None and s.summary}
+
+                def start(staging: Path) -> None:
+                    w.send((str(staging), theirs_related))
+
+                def finish_worker() -> int:
+                    written = w.receive()
+                    plan.files.update(dict(written))
+                    return len(written)
+
+            def finish(staging: Path) -> None:
+                if finish_worker is not None:
+                    report.files += finish_worker()
+                if want_search:
+                    run_pagefind(staging, report)
+
+            report.files += write_site(plan.hashing(stream), [], out, finish, start)
+            worker = None if worker is None else (worker.close() or None)
+    finally:
+        if worker is not None:
+            worker.abort()
+    blob = cache.TextBlob(out, state)
+    rows = {s.name: _cache_row(s, project.records, blob) for s in scanned}
+    cache.save_state(out, {"env": env, "site": cache.site_identity(out), "records": rows, "pages": plan.pages, "files": plan.files}, blob)
     return report
 
 
-def _cache_row(s: Scanned, records: Path) -> tuple[Any, ...]:
+def _start_worker(project: Project, r: Renderer, todo: list[tuple[Path, tuple[int, int, int]]], checker: "SignatureChecker | None") -> parallel.Worker:
+    """Fork the worker for `todo`: it processes them now and renders their pages when told to."""
+    held: list[Scanned] = []
+
+    def phase1() -> list[tuple[Any, ...]]:
+        out = []
+        for file, st in todo:
+            s = process(project, file, st, checker, want_entry=True)
+            held.append(s)
+            if s.entry is not None and s.facts is not None:
+                s.summary = summarize(s.entry, project.config, r, s.facts)
+            arts = tuple((rel, *_stat(project.records / rel)) for rel, fact in sorted(s.source.artifacts.items()) if fact.source is not None) if s.source else ()
+            f = s.facts
+            out.append((
+                s.name, s.stat, [(p.path, p.line, p.col, p.message, p.severity) for p in s.problems],
+                (f.path, f.id, f.doi, f.related, f.question, f.pos) if f else None,
+                None if s.facts is not None else written_id(s.source),
+                s.summary.freeze() if s.summary else None, s.summary.texts if s.summary else None, arts,
+            ))
+        return out
+
+    def phase2(message: Any) -> list[tuple[str, str]]:
+        staging, related = parallel.staging_path(message), message[1]
+        rules = guide(project.config)
+        written: list[tuple[str, str]] = []
+
+        def outputs() -> Iterator[Output]:
+            for s in held:
+                if s.entry is None or s.summary is None:
+                    continue
+                for o in [r.record_page(s.entry, parallel.related_view(related.get(s.summary.hex, [])), rules), *feeds.record_files(s.entry, project.config)]:
+                    written.append((o.path, _hash(o)))
+                    yield o
+
+        fill(staging, outputs())
+        return written
+
+    return parallel.Worker(phase1, phase2)
+
+
+def _remote(t: tuple[Any, ...]) -> Scanned:
+    name, st, problems, facts, other_id, frozen, texts, arts = t
+    summary = Summary.thaw(frozen, texts) if frozen is not None else None
+    f = Facts(facts[0], facts[1], facts[2], tuple(facts[3]), facts[4], dict(facts[5])) if facts else None
+    s = Scanned(name, tuple(st), _thaw_problems(problems), summary, f, remote=(arts, problems), other_id=other_id)  # type: ignore[arg-type]
+    return s
+
+
+def _cache_row(s: Scanned, records: Path, blob: "cache.TextBlob") -> tuple[Any, ...]:
+    """The cache row of one valid record; its three texts go to the blob (appended when new)."""
+    assert s.summary is not None
     if s.cached is not None:
-        return s.cached
+        return blob.keep(s.cached)
+    if s.remote is not None:
+        return (s.stat, s.remote[0], s.remote[1], s.summary.freeze(), blob.add(s.summary.texts))
     arts = tuple((rel, *_stat(records / rel)) for rel, fact in sorted(s.source.artifacts.items()) if fact.source is not None) if s.source else ()
     problems = [(p.path, p.line, p.col, p.message, p.severity) for p in s.problems]
-    return (s.stat, arts, problems, s.summary.freeze() if s.summary else None)
+    return (s.stat, arts, problems, s.summary.freeze(), blob.add(s.summary.texts))
 
 
 def related_of(summaries: Sequence[Summary]) -> dict[str, list[Summary]]:
@@ -272,7 +386,10 @@ class Plan:
         self.pages: dict[str, str] = {}
         self.files: dict[str, str] = {}
         self.search_dirty = False
-        self._related: dict[str, list[Summary]] | None = None
+        self._by_record: dict[str, list[str]] = {}
+        for path in old_files:
+            if path.startswith("records/"):
+                self._by_record.setdefault(path.split("/", 2)[1], []).append(path)
 
     def page_key(self, path: str, *parts: str) -> str:
         key = digest(*parts)
@@ -286,14 +403,14 @@ class Plan:
     def keep(self, path: str) -> None:
         self.files[path] = self.old_files[path]
 
-    def keep_prefix(self, prefix: str) -> None:
-        for path, h in self.old_files.items():
-            if path.startswith(prefix):
-                self.files[path] = h
+    def keep_record(self, hex_id: str) -> None:
+        """Keep every file under records/<HEX>/ as the last build wrote it."""
+        for path in self._by_record.get(hex_id, ()):
+            self.files[path] = self.old_files[path]
 
     def record_key(self, sm: Summary, env: str, related: Sequence[Summary]) -> str:
         """A record page shows its manifest, derived fields and body (all in its feed and JSON texts) and its related records' titles."""
-        return digest(env, sm.record_json, sm.feed_item, *(f"{o.hex}\x1f{o.short_title}" for o in related))
+        return digest(env, sm.content_key, *(f"{o.hex}\x1f{o.short_title}" for o in related))
 
     def record_stale(self, s: Scanned, env: str, related: dict[str, list[Summary]]) -> bool:
         assert s.summary is not None
@@ -356,8 +473,10 @@ def site_outputs(
         path = routes.record_page(sm.hex)
         pages.append(path)
         plan.pages[path] = plan.record_key(sm, env, related[sm.id])
+        if s.remote is not None:
+            continue  # the worker process writes this record's files
         if s.entry is None:
-            plan.keep_prefix(routes.record_dir(sm.hex))
+            plan.keep_record(sm.hex)
             continue
         yield r.record_page(s.entry, related[sm.id], rules)
         yield from feeds.record_files(s.entry, config)
@@ -369,6 +488,7 @@ def site_outputs(
         "total": len(summaries),
     }
     counts_key = repr(sorted((k, sorted((str(a), b) for a, b in v.items())) if isinstance(v, dict) else (k, v) for k, v in counts.items()))
+    figures = charts.registry_charts(charts.gather((s.score, s.tier, s.gate, s.level, s.submitted) for s in summaries))
     all_facets = facets(summaries)
     for facet in all_facets:
         for n, path, chunk in r.listing_chunks(facet):
@@ -378,8 +498,9 @@ def site_outputs(
             if plan.fresh(path, key):
                 plan.keep(path)
                 continue
-            yield r.listing_page(facet, n, chunk, counts)
-    yield from aggregate_outputs(summaries, all_facets, related, counts, rules, config, r)
+            # the home page's compact charts show only the tier, gate and level counts, which are in counts_key
+            yield r.listing_page(facet, n, chunk, counts, figures if facet.kind == "all" and n == 1 else None)
+    yield from aggregate_outputs(summaries, all_facets, related, counts, rules, config, r, figures)
     yield from assets
     pages += [routes.TOPICS, routes.GUIDE, routes.ABOUT, routes.GRAPH, routes.SEARCH]
     yield from feeds.sitemaps(pages, config)
@@ -387,21 +508,25 @@ def site_outputs(
 
 def aggregate_outputs(
     summaries: list[Summary], all_facets: list[Facet], related: dict[str, list[Summary]], counts: dict[str, Any],
-    rules: Any, config: Config, r: Renderer,
+    rules: Any, config: Config, r: Renderer, figures: dict[str, charts.Chart],
 ) -> Iterator[Output]:
     """Pages and feeds about the whole registry; cheap, rebuilt every time and written only when changed."""
     topics = [f for f in all_facets if f.kind == "topic"]
     graph_edges = sorted({tuple(sorted((s.id, o.id))) for s in summaries for o in related[s.id]})
     enums = {"Tier": Tier, "Gate": Gate, "Level": Level, "Section": Section}
     yield r.simple("topics.html", routes.TOPICS, "topics", topics=topics)
-    yield r.simple("guide.html", routes.GUIDE, "guide", rules=rules, counts=counts, enums=enums)
+    yield r.simple("guide.html", routes.GUIDE, "guide", rules=rules, counts=counts, enums=enums, charts=figures)
     yield r.simple("about.html", routes.ABOUT, "about", counts=counts)
-    yield r.simple("graph.html", routes.GRAPH, "graph", entries=[s for s in summaries if related[s.id]], edges=graph_edges, related=related)
+    linked = [s for s in summaries if related[s.id]]
+    drawing = graph.draw(linked, graph_edges, lambda h: routes.relative(routes.GRAPH, routes.record_page(h)))
+    shown = [s for s in linked if s.id in drawing.drawn]  # the page stays small at any registry size (graph.MAX_NODES)
+    yield r.simple("graph.html", routes.GRAPH, "graph", entries=shown, edges=graph_edges, related=related, drawing=drawing)
     yield r.simple("search.html", routes.SEARCH, "search")
     yield r.simple("404.html", routes.NOT_FOUND, "")
     yield feeds.json_feed(summaries, config)
     yield r.atom(summaries)
     yield feeds.records_json(summaries)
+    yield finder.filter_output(summaries)
     yield Output(routes.SCHEMA, feeds.dumps(json_schema()))
     yield feeds.robots(config)
     yield Output(".nojekyll", b"")

@@ -24,7 +24,7 @@ from typing import Any, Iterable
 
 from srchgen import __version__
 
-FORMAT = 3
+FORMAT = 4
 DIR = ".srchgen-cache"
 _DEPENDENCIES = ("cmarkgfm", "nh3", "jinja2", "markupsafe", "pydantic", "pyyaml", "pagefind-bin")
 
@@ -46,6 +46,8 @@ def _walk_stats(root: Path, h: "hashlib._Hash") -> None:
         except OSError:
             continue
         for e in entries:
+            if e.name == "__pycache__":
+                continue
             try:
                 st = e.stat(follow_symlinks=False)
             except OSError:
@@ -60,6 +62,24 @@ def theme_root() -> Path:
     return pkg / "_theme" if (pkg / "_theme").is_dir() else pkg.parent
 
 
+def _signers_bytes(root: Path, pyproject: bytes) -> bytes:
+    """The gate_signers file's bytes: revoking a key must fail the next build, not replay the last (SPEC §2)."""
+    if b"gate_signers" not in pyproject:
+        return b""
+    import tomllib
+
+    try:
+        name = tomllib.loads(pyproject.decode("utf-8")).get("tool", {}).get("srchgen", {}).get("gate_signers")
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError, AttributeError):
+        return b"-bad-pyproject-"
+    if not isinstance(name, str):
+        return b""
+    try:
+        return b"signers\0" + (root / name).read_bytes()
+    except OSError:
+        return b"-missing-signers-"
+
+
 def fingerprint(root: Path, records: Path, out: Path, options: Iterable[str]) -> str:
     """Everything a build's output and messages depend on, by stat: cheap enough for every run."""
     h = hashlib.sha256()
@@ -67,11 +87,13 @@ def fingerprint(root: Path, records: Path, out: Path, options: Iterable[str]) ->
     h.update("\0".join(options).encode() + b"\n")
     h.update(os.environ.get("GITHUB_ACTIONS", "").encode() + b"\n")
     try:
-        h.update((root / "pyproject.toml").read_bytes())
+        pyproject = (root / "pyproject.toml").read_bytes()
+        h.update(pyproject)
+        h.update(_signers_bytes(root, pyproject))
     except OSError:
         h.update(b"-no-pyproject-")
     theme = theme_root()
-    for folder in (records, root / "templates", root / "assets", theme / "templates", theme / "assets"):
+    for folder in (records, root / "templates", root / "assets", theme / "templates", theme / "assets", Path(__file__).parent):
         _walk_stats(folder, h)
     return h.hexdigest()
 
@@ -114,6 +136,14 @@ def forget_noop(out: Path) -> None:
         pass
 
 
+def code_digest() -> str:
+    """srchgen's own source: a development checkout changes it without changing the version."""
+    h = hashlib.sha256()
+    for p in sorted(Path(__file__).parent.glob("*.py")):
+        h.update(p.name.encode() + b"\0" + p.read_bytes())
+    return h.hexdigest()
+
+
 def dependency_versions() -> str:
     from importlib.metadata import PackageNotFoundError, version
 
@@ -127,15 +157,83 @@ def dependency_versions() -> str:
 
 
 def load_state(out: Path, env: str) -> dict[str, Any]:
-    """The per-record and per-output state of the last build, when it was made with the same env key."""
+    """The per-record and per-output state of the last build, when it was made with the same env key.
+
+    Records' big texts (feed item, records.json element, Atom entry) live in one blob beside
+    it, read as bytes and sliced, so loading costs no object per text."""
     data = _read(cache_dir(out) / "state")
     if not isinstance(data, dict) or data.get("format") != FORMAT or data.get("env") != env:
         return {}
+    name = data.get("texts_file")
+    try:
+        texts = (cache_dir(out) / str(name)).read_bytes()
+    except OSError:
+        return {}
+    data["texts"] = texts
     return data
 
 
-def save_state(out: Path, state: dict[str, Any]) -> None:
-    _write(cache_dir(out) / "state", {**state, "format": FORMAT})
+class TextBlob:
+    """Records' big texts in one append-only file: unchanged records keep their spans, changed
+    ones are appended; the file is rewritten only when more than half of it is dead."""
+
+    def __init__(self, out: Path, state: dict[str, Any]):
+        self.dir = cache_dir(out)
+        self.old: bytes = state.get("texts", b"")
+        self.name: str | None = state.get("texts_file") if self.old else None
+        self.kept: list[tuple[int, int]] = []
+        self.new: list[bytes] = []
+        self.new_size = 0
+        self.live = 0
+
+    def keep(self, row: tuple[Any, ...]) -> tuple[Any, ...]:
+        for a, b in row[4]:
+            self.live += b - a
+        self.kept.append(row)  # type: ignore[arg-type]
+        return row
+
+    def add(self, texts: tuple[bytes, ...]) -> tuple[tuple[int, int], ...]:
+        spans = []
+        for t in texts:
+            start = len(self.old) + self.new_size
+            self.new.append(t)
+            self.new_size += len(t)
+            self.live += len(t)
+            spans.append((start, start + len(t)))
+        return tuple(spans)
+
+    def save(self, rows: dict[str, tuple[Any, ...]]) -> str:
+        """Write the blob; returns its file name. Rows are re-spanned when the blob is compacted."""
+        self.dir.mkdir(parents=True, exist_ok=True)
+        total = len(self.old) + self.new_size
+        if self.name is not None and self.live * 2 >= total:
+            with open(self.dir / self.name, "ab") as f:  # the state written next is what makes the new spans live
+                f.write(b"".join(self.new))
+            return self.name
+        old, new = memoryview(self.old), b"".join(self.new)
+        parts: list[Any] = []
+        offset = 0
+        for name, row in rows.items():
+            spans = []
+            for a, b in row[4]:
+                piece = old[a:b] if a < len(self.old) else new[a - len(self.old) : b - len(self.old)]
+                parts.append(piece)
+                spans.append((offset, offset + (b - a)))
+                offset += b - a
+            rows[name] = (*row[:4], tuple(spans))
+        self.name = f"texts-{os.urandom(8).hex()}"  # a new name: the old state never points at a half-written blob
+        with open(self.dir / self.name, "wb") as f:
+            f.write(b"".join(parts))
+        return self.name
+
+
+def save_state(out: Path, state: dict[str, Any], blob: TextBlob) -> None:
+    d = cache_dir(out)
+    name = blob.save(state["records"])
+    _write(d / "state", {**state, "format": FORMAT, "texts_file": name})
+    for old in d.glob("texts-*"):
+        if old.name != name:
+            old.unlink(missing_ok=True)
 
 
 def site_identity(out: Path) -> tuple[int, int] | None:

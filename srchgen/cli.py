@@ -106,10 +106,14 @@ def build_cmd(records: str | None, out: str | None, base_url: str | None, strict
         click.echo(f"{shown(out_dir)}/ is up to date", err=True)
         return
     from srchgen.build import build
+    from srchgen.errors import ConfigError
 
     project = make_project(records, out, base_url=base_url)
     cache.forget_noop(project.out)
-    report = build(project, strict=strict, search=False if no_search else None)
+    try:
+        report = build(project, strict=strict, search=False if no_search else None)
+    except ConfigError as e:  # e.g. a missing or malformed gate_signers file (SPEC §2)
+        _fail_usage(e.problems)
     printed = report_problems(report)
     if report.errors:
         click.echo(f"site not written: {shown(project.out)} is unchanged", err=True)
@@ -125,13 +129,26 @@ def build_cmd(records: str | None, out: str | None, base_url: str | None, strict
 
 @main.command("check")
 @click.option("--records", metavar="DIR", help="Folder of record files [default: records/].")
+@click.option("--base", metavar="GIT-REF", help="Also check records changed only additively since this git ref: corrections appended, id, submitted and DOI unchanged, no record deleted or renamed, a gate evaluation only replaced by a later signed one that verifies against the gate signers of the ref.")
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
-def check_cmd(records: str | None, strict: bool) -> None:
+def check_cmd(records: str | None, base: str | None, strict: bool) -> None:
     """Validate every record and report all problems; writes nothing."""
     from srchgen.build import check
+    from srchgen.errors import ConfigError, sort_problems
 
     project = make_project(records, None)
-    report = check(project, strict=strict)
+    try:
+        report = check(project, strict=strict)
+    except ConfigError as e:  # e.g. a missing or malformed gate_signers file (SPEC §2)
+        _fail_usage(e.problems)
+    if base is not None:
+        from srchgen.history import check_base
+
+        try:
+            found = check_base(project.records, project.records_display, base, project.root)
+        except ConfigError as e:
+            _fail_usage(e.problems)
+        report.problems = sort_problems(report.problems + found)
     report_problems(report)
     if report.errors:
         sys.exit(1)
@@ -144,3 +161,228 @@ def schema_cmd() -> None:
     from srchgen.schema import json_schema
 
     click.echo(json.dumps(json_schema(), indent=2, sort_keys=True))
+
+
+def _interactive() -> bool:
+    """Ask for missing values only when a person is at the terminal (never in CI)."""
+    return sys.stdin.isatty()
+
+
+_SECTIONS = ["research", "benchmarks", "mathematics"]  # schema.Section, without importing pydantic at startup
+
+
+@main.command("new")
+@click.option("--records", metavar="DIR", help="Folder of record files [default: records/].")
+@click.option("--question", help="The research question (required).")
+@click.option("--section", type=click.Choice(_SECTIONS), help="research, benchmarks or mathematics (required).")
+@click.option("--topics", help="Comma-separated lowercase slugs, e.g. soil-moisture,wheat.")
+@click.option("--score", type=float, help="Review score, 0..10, at most two decimals (required).")
+@click.option("--claims", type=int, help="Aggregate count of source-grounded claims (required).")
+@click.option("--publisher", help="Publisher name (required).")
+@click.option("--title", help="Optional short title; defaults to the research question.")
+@click.option("--report-artifact/--no-report-artifact", default=None, help="Whether a report artifact is publicly available (required).")
+@click.option("--date", "submitted", type=click.DateTime(["%Y-%m-%d"]), help="Submission date YYYY-MM-DD [default: today, UTC].")
+def new_cmd(records: str | None, question: str | None, section: str | None, topics: str | None, score: float | None,
+            claims: int | None, publisher: str | None, title: str | None, report_artifact: bool | None, submitted: Any) -> None:
+    """Scaffold records/<HEX>.md with a fresh random id; prints its path. Never overwrites."""
+    from srchgen.config import load_config
+    from srchgen.errors import ConfigError
+    from srchgen.scaffold import Draft, ScaffoldError, create, flag_for
+
+    root = Path.cwd()
+    try:
+        config = load_config(root)
+    except ConfigError as e:
+        _fail_usage(e.problems)
+    records_dir = Path(records) if records else root / "records"
+    if not records_dir.is_dir():
+        raise click.UsageError(f"records directory not found: {records or 'records'} (run in a registry folder or pass --records)")
+    values: dict[str, Any] = {"question": question, "section": section, "score": score, "claims": claims,
+                              "publisher": publisher, "report_artifact": report_artifact}
+    missing = [k for k, v in values.items() if v is None]
+    if missing and not _interactive():
+        flags = ", ".join("--report-artifact or --no-report-artifact" if k == "report_artifact" else f"--{k}" for k in missing)
+        raise click.UsageError(f"missing {flags} (stdin is not a terminal, so srchgen new cannot ask)")
+    if values["question"] is None:
+        values["question"] = click.prompt("Research question")
+    if values["section"] is None:
+        values["section"] = click.prompt("Section", type=click.Choice(_SECTIONS), default="research")
+    if topics is None and missing:
+        topics = click.prompt("Topics (comma-separated slugs, empty for none)", default="", show_default=False)
+    if values["score"] is None:
+        values["score"] = click.prompt("Review score (0..10)", type=float)
+    if values["claims"] is None:
+        values["claims"] = click.prompt("Source-grounded claims (count)", type=int, default=0)
+    if values["publisher"] is None:
+        values["publisher"] = click.prompt("Publisher")
+    if values["report_artifact"] is None:
+        values["report_artifact"] = click.confirm("Is a report artifact publicly available?", default=False)
+    draft = Draft(
+        topics=tuple(t.strip() for t in (topics or "").split(",") if t.strip()),
+        title=title,
+        submitted=submitted.date() if submitted else config.today,
+        **values,
+    )
+    display = records if records and not Path(records).is_absolute() else shown(records_dir)
+    try:
+        path = create(records_dir, draft, config, display.rstrip("/") or ".")
+    except ScaffoldError as e:
+        for p in e.problems:
+            flag = flag_for(p.message)
+            click.echo(f"srchgen new: {flag + ': ' if flag else ''}{p.message}", err=True)
+        sys.exit(2)
+    click.echo(shown(path))
+
+
+# --------------------------------------------------------------------------- gate (issue 7, SPEC §2 and §3)
+
+
+def _gate_context(records: str | None) -> tuple[Path, Path, str, Any]:
+    """(root, records dir, records as shown, config) for the gate commands; config errors exit 2."""
+    from srchgen.config import load_config
+    from srchgen.errors import ConfigError
+
+    root = Path.cwd()
+    try:
+        config = load_config(root)
+    except ConfigError as e:
+        _fail_usage(e.problems)
+    records_dir = Path(records) if records else root / "records"
+    if not records_dir.is_dir():
+        raise click.UsageError(f"records directory not found: {records or 'records'} (run in a registry folder or pass --records)")
+    display = records if records and not Path(records).is_absolute() else shown(records_dir)
+    return root, records_dir, display.rstrip("/") or ".", config
+
+
+def _gate_fail(e: Exception) -> NoReturn:
+    """A gate command that cannot go on: its problems, then one line saying why (exit 1)."""
+    for p in getattr(e, "problems", []):
+        click.echo(str(p), err=True)
+    click.echo(f"srchgen gate: {e}", err=True)
+    sys.exit(1)
+
+
+def _at(value: str | None) -> Any:
+    from srchgen.gate_ops import parse_time, reference_time
+
+    if value is None:
+        return reference_time()
+    try:
+        return parse_time(value)
+    except ValueError as e:
+        raise click.BadParameter(str(e), param_hint="--at") from None
+
+
+_RECORDS_HELP = "Folder of record files [default: records/]."
+_AT_HELP = "Evaluation time with a time zone, e.g. 2026-07-01T12:00:00Z [default: now, or SOURCE_DATE_EPOCH when set]."
+
+
+@main.group("gate")
+def gate_cmd() -> None:
+    """Gate 2 evidence: the signed evaluation text, recording an evaluation, sandboxed reproduction."""
+
+
+@gate_cmd.command("payload")
+@click.argument("record_id", metavar="ID")
+@click.option("--records", metavar="DIR", help=_RECORDS_HELP)
+@click.option("--outcome", type=click.Choice(["passed", "failed"]), help="Print the text of a prospective evaluation with this outcome (of the current artifacts).")
+@click.option("--at", "at", metavar="TIME", help="With --outcome: " + _AT_HELP)
+def gate_payload_cmd(record_id: str, records: str | None, outcome: str | None, at: str | None) -> None:
+    """Print the canonical text that is signed for the record's evaluation (SPEC §2), byte for byte."""
+    from srchgen.gate_ops import GateError, current_payload, find_record, prospective_payload
+
+    _, records_dir, display, _ = _gate_context(records)
+    if at is not None and outcome is None:
+        raise click.UsageError("--at needs --outcome (without them the current evaluation is printed)")
+    try:
+        target = find_record(records_dir, display, record_id)
+        payload = prospective_payload(target, outcome, _at(at)) if outcome else current_payload(target)
+    except GateError as e:
+        _gate_fail(e)
+    click.echo(payload.decode("utf-8"), nl=False)
+
+
+def _record(target: Any, config: Any, root: Path, outcome: str, key: str, at: Any) -> None:
+    """Sign and write one evaluation; shared by `gate record` and `gate run --key`."""
+    from srchgen.errors import ConfigError
+    from srchgen.gate_ops import GateError, record_evaluation
+    from srchgen.gate_sig import GateSigError
+    from srchgen.gate_write import GateWriteError
+
+    try:
+        done = record_evaluation(target, config, root, outcome, Path(key), at)
+    except ConfigError as e:
+        _fail_usage(e.problems)
+    except (GateError, GateSigError, GateWriteError, OSError) as e:
+        _gate_fail(e)
+    who = f"; signed by {done.signer} (key {done.key})" if done.signer else "; no gate_signers configured, so it was not verified"
+    click.echo(f"recorded {outcome} evaluation of {target.record.id} at {done.evaluation['evaluated']:%Y-%m-%dT%H:%M:%SZ} in {shown(done.path)}{who}")
+
+
+@gate_cmd.command("record")
+@click.argument("record_id", metavar="ID")
+@click.option("--outcome", type=click.Choice(["passed", "failed"]), required=True, help="What the evaluation found.")
+@click.option("--key", metavar="KEY", required=True, help="SSH private key (or its .pub with the key in ssh-agent) to sign with.")
+@click.option("--at", "at", metavar="TIME", help=_AT_HELP)
+@click.option("--records", metavar="DIR", help=_RECORDS_HELP)
+def gate_record_cmd(record_id: str, outcome: str, key: str, at: str | None, records: str | None) -> None:
+    """Sign an evaluation of the record's current artifacts and write it into the record.
+
+    Only the gate_evaluation block changes; every other byte of the file is kept. With
+    gate_signers configured the signature is verified first, and the record is left unchanged
+    when the key is not an allowed signer.
+    """
+    from srchgen.gate_ops import GateError, find_record
+
+    root, records_dir, display, config = _gate_context(records)
+    when = _at(at)
+    try:
+        target = find_record(records_dir, display, record_id)
+    except GateError as e:
+        _gate_fail(e)
+    _record(target, config, root, outcome, key, when)
+
+
+@gate_cmd.command("run")
+@click.argument("record_id", metavar="ID")
+@click.option("--records", metavar="DIR", help=_RECORDS_HELP)
+@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), metavar="S", help="Wall-clock limit in seconds [default: 600].")
+@click.option("--memory", type=click.IntRange(min=16), metavar="MB", help="Memory limit in MiB [default: 2048 for scripts, 8192 for lean].")
+@click.option("--key", metavar="KEY", help="Also record the outcome, signed with this SSH key (as gate record does).")
+@click.option("--at", "at", metavar="TIME", help="With --key: " + _AT_HELP)
+def gate_run_cmd(record_id: str, records: str | None, timeout: float | None, memory: int | None, key: str | None, at: str | None) -> None:
+    """Reproduce the record's Gate 2 artifacts in a sandbox (no network, read-only copy, time and memory limits).
+
+    A repro-script's output is compared with repro-results; a lean4-proof is type-checked with lean.
+    Exit 0 when everything matched, 1 when something did not (mismatch, error, timeout), 2 when it
+    could not be checked here (no sandbox, no lean).
+    """
+    from srchgen.gate_ops import GateError, find_record, overall, run_checks
+
+    root, records_dir, display, config = _gate_context(records)
+    when = _at(at) if key else None
+    try:
+        target = find_record(records_dir, display, record_id)
+        checks = run_checks(target, records_dir, timeout, memory)
+    except GateError as e:
+        _gate_fail(e)
+    for c in checks:
+        click.echo(f"{c.what}: {c.outcome.status}: {c.outcome.detail}")
+    status = overall(checks)
+    if status == "unavailable":
+        click.echo(f"{target.record.id}: not checkable here; nothing recorded", err=True)
+        sys.exit(2)
+    if key:
+        _record(target, config, root, "passed" if status == "matched" else "failed", key, when)
+    if status != "matched":
+        sys.exit(1)
+@main.command("serve")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535), help="Port on 127.0.0.1 (0 picks a free one).")
+@click.option("--records", metavar="DIR", help="Folder of record files [default: records/].")
+@click.option("--no-search", is_flag=True, help="Skip the Pagefind search index on each rebuild.")
+def serve_cmd(port: int, records: str | None, no_search: bool) -> None:
+    """Build and preview the site on 127.0.0.1, rebuilding and reloading open pages on change; Ctrl-C stops."""
+    from srchgen.serve import serve
+
+    project = make_project(records, None)
+    sys.exit(serve(project, port=port, search=not no_search))

@@ -116,12 +116,21 @@ _LIFTED_BY_REINSTATEMENT = {CorrectionType.retraction, CorrectionType.withdrawal
 
 
 @dataclass(frozen=True)
+class Signer:
+    """Who signed an evaluation, known only after ssh-keygen verified it (SPEC §2)."""
+
+    principal: str
+    key: str  # the key's fingerprint, SHA256:...
+
+
+@dataclass(frozen=True)
 class GateVerdict:
     status: Gate
     reason: str
     evaluated: str  # what the "Evaluated" row shows
     footnote: str
-    signed: bool | None  # None: no evaluation; False: evaluation without signature
+    signed: bool | None  # None: no evaluation; False: no verified signature
+    signer: Signer | None = None  # set only when the signature verified
 
 
 @dataclass(frozen=True)
@@ -243,11 +252,15 @@ def fmt_timestamp(t: dt.datetime) -> str:
     return t.isoformat()
 
 
-def derive_gate(record: Record, config: Config) -> GateVerdict:
-    """Gate 2 verdict, first branch that applies (SPEC §3)."""
+def derive_gate(record: Record, config: Config, signer: Signer | None = None) -> GateVerdict:
+    """Gate 2 verdict, first branch that applies (SPEC §3).
+
+    `signer` is who signed the evaluation, as the signature check found it; without one the
+    evaluation is shown as unsigned, whatever the YAML says (SPEC §2: signed means verified).
+    """
     ev = record.gate_evaluation
-    # Signed means verified: with gate_signers set, validation rejects a bad or missing signature.
-    signed = None if ev is None else (config.gate_signers is not None and ev.signature is not None)
+    signer = signer if ev is not None else None
+    signed = None if ev is None else signer is not None
     if ev is not None:
         day = ev.evaluated.astimezone(dt.timezone.utc).date().isoformat()
         stamp = fmt_timestamp(ev.evaluated)
@@ -258,6 +271,7 @@ def derive_gate(record: Record, config: Config) -> GateVerdict:
                 stamp,
                 UNVERIFIED_FOOTNOTE,
                 signed,
+                signer,
             )
         if ev.outcome == "passed":
             held = (
@@ -265,15 +279,15 @@ def derive_gate(record: Record, config: Config) -> GateVerdict:
                 if _evidence_kind(record) == "formal proof"
                 else "a sealed-sandbox reproduction matched the attached results"
             )
-            return GateVerdict(Gate.VERIFIED, f"Evaluated on {day}: {held}.", stamp, VERIFIED_FOOTNOTE, signed)
+            return GateVerdict(Gate.VERIFIED, f"Evaluated on {day}: {held}.", stamp, VERIFIED_FOOTNOTE, signed, signer)
         failed = (
             "the attached Lean4 proof did not type-check"
             if _evidence_kind(record) == "formal proof"
             else "a sealed-sandbox reproduction did not match the attached results"
         )
-        return GateVerdict(Gate.FAILED, f"Evaluated on {day}: {failed}.", stamp, FAILED_FOOTNOTE, signed)
+        return GateVerdict(Gate.FAILED, f"Evaluated on {day}: {failed}.", stamp, FAILED_FOOTNOTE, signed, signer)
     if sufficient_artifacts(record):
-        return GateVerdict(Gate.PENDING, "Awaiting Gate 2 evaluation.", "Not yet evaluated", PENDING_FOOTNOTE, signed)
+        return GateVerdict(Gate.PENDING, "Awaiting Gate 2 evaluation.", "Not yet evaluated", PENDING_FOOTNOTE, signed, signer)
     kinds = {a.kind for a in record.artifacts}
     if not kinds and record.submitted < config.gate_activated:
         return GateVerdict(
@@ -290,7 +304,7 @@ def derive_gate(record: Record, config: Config) -> GateVerdict:
         missing = "A repro script is attached without repro results; both are needed for a sandbox reproduction."
     else:
         missing = "Repro results are attached without the repro script that produces them; both are needed."
-    return GateVerdict(Gate.UNVERIFIED, missing, "Not evaluated", UNVERIFIED_FOOTNOTE, signed)
+    return GateVerdict(Gate.UNVERIFIED, missing, "Not evaluated", UNVERIFIED_FOOTNOTE, signed, signer)
 
 
 _UNCERTAINTY = re.compile(r"^ {0,3}##[ \t]+(limitations|uncertainty)", re.I | re.M)
@@ -316,9 +330,9 @@ def derive_dimensions(record: Record, gate: Gate, body: str, config: Config) -> 
     return tuple(dims)
 
 
-def derive(record: Record, body: str, config: Config) -> Derived:
-    """All derived fields of one record; pure."""
-    gate = derive_gate(record, config)
+def derive(record: Record, body: str, config: Config, signer: Signer | None = None) -> Derived:
+    """All derived fields of one record; pure (`signer` comes from the signature check)."""
+    gate = derive_gate(record, config, signer)
     tier, basis = derive_tier(record, config)
     return Derived(
         level=derive_level(record, gate.status),

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 
 from srchgen.config import Config
-from srchgen.derive import Derived, derive
+from srchgen.derive import Derived, Signer, derive
 from srchgen.markup import cut, plain_text, render_markdown, strip_abstract_label
 from srchgen.schema import Record
 from srchgen.source import ArtifactFact, abstract_of
@@ -64,8 +64,11 @@ def _published(facts: dict[str, ArtifactFact], record: Record) -> tuple[Publishe
     return tuple(out)
 
 
-def make_entry(valid: Valid, config: Config) -> Entry:
-    """Derive and render one record; pure apart from reading no files (facts were loaded)."""
+def make_entry(valid: Valid, config: Config, signer: Signer | None = None) -> Entry:
+    """Derive and render one record; pure apart from reading no files (facts were loaded).
+
+    `signer` is who signed the evaluation, from the signature check (None: shown as unsigned).
+    """
     src, rec = valid.source, valid.record
     body = src.body
     abstract = strip_abstract_label(abstract_of(body))
@@ -73,7 +76,7 @@ def make_entry(valid: Valid, config: Config) -> Entry:
     abstract_html = render_markdown(abstract)
     return Entry(
         record=rec,
-        derived=derive(rec, body, config),
+        derived=derive(rec, body, config, signer),
         source_path=src.path,
         abstract_html=abstract_html,
         rest_html=render_markdown(rest) if rest.strip() else "",

@@ -35,6 +35,9 @@ def derived_dict(e: Entry) -> dict[str, Any]:
         "gate_reason": d.gate.reason,
         "gate_evaluated": d.gate.evaluated,
         "gate_signed": d.gate.signed,
+        # SPEC §2: who signed, only when ssh-keygen verified it (null: no evaluation, or unsigned).
+        "gate_signer": d.gate.signer.principal if d.gate.signer else None,
+        "gate_key": d.gate.signer.key if d.gate.signer else None,
         "quality_dimensions": {dim.name: dim.grade.value for dim in d.dimensions},
         "correction_status": d.status.value,
         "correction_count": len(e.record.corrections),
@@ -85,12 +88,13 @@ def fragment(obj: Any) -> str:
     return json.dumps(obj, sort_keys=True, ensure_ascii=False, separators=(",", ":")).replace("</", "<\\/")
 
 
-def _splice(head: dict[str, Any], key: str, items: Sequence[str]) -> bytes:
+def _splice(head: dict[str, Any], key: str, items: Sequence[bytes]) -> bytes:
     """`head` as JSON with the list under `key` spliced in from ready JSON texts (no re-encoding)."""
-    text = fragment({**head, key: []})
-    marker = f'"{key}":[]'
+    text = fragment({**head, key: []}).encode("utf-8")
+    marker = f'"{key}":[]'.encode()
     assert text.count(marker) == 1
-    return (text.replace(marker, f'"{key}":[' + ",".join(items) + "]") + "\n").encode("utf-8")
+    before, after = text.split(marker)
+    return b"".join([before, f'"{key}":['.encode(), b",".join(items), b"]", after, b"\n"])
 
 
 def json_feed(summaries: Sequence[Summary], config: Config) -> Output:
@@ -112,66 +116,106 @@ def records_json(summaries: Sequence[Summary]) -> Output:
     return Output(routes.RECORDS_JSON, _splice({"manifest": "paper-manifest-v1.1"}, "records", [s.record_json for s in summaries]))
 
 
+# LaTeX specials in BibTeX field text. Braces become commands, not \{ \}: BibTeX counts
+# braces even after a backslash, so an escaped lone brace would still unbalance the field.
+_BIB_SPECIAL = {
+    "\\": r"\textbackslash{}",
+    "{": r"\textbraceleft{}",
+    "}": r"\textbraceright{}",
+    "~": r"\textasciitilde{}",
+    "^": r"\textasciicircum{}",
+    "&": r"\&",
+    "%": r"\%",
+    "$": r"\$",
+    "#": r"\#",
+    "_": r"\_",
+}
+_BIB_TABLE = str.maketrans(_BIB_SPECIAL)
+_MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+
+
+def one_line(s: str) -> str:
+    """Collapse whitespace (newlines included): citation fields are single-line values."""
+    return " ".join(s.split())
+
+
 def _bib_escape(s: str) -> str:
-    out = []
-    for ch in s:
-        out.append("\\" + ch if ch in "{}&%$#_" else ch)
-    return "".join(out)
+    """Field text for BibTeX: LaTeX specials escaped, whitespace collapsed, Unicode kept (UTF-8 file)."""
+    return one_line(s).translate(_BIB_TABLE)
+
+
+def _bib_verbatim(s: str) -> str:
+    """URL and DOI fields are verbatim; only braces (which would unbalance the field) are percent-encoded."""
+    return s.replace("{", "%7B").replace("}", "%7D")
 
 
 def bibtex(e: Entry, config: Config) -> str:
+    """A @techreport entry (like RIS RPRT and CSL report); the publisher is a corporate author in double braces."""
     r = e.record
     fields = [
-        ("title", "{" + _bib_escape(r.display_title) + "}"),
-        ("author", "{" + _bib_escape(r.publisher) + "}"),
+        ("author", "{{" + _bib_escape(r.publisher) + "}}"),
+        ("title", "{{" + _bib_escape(r.display_title) + "}}"),  # double braces keep the capitalisation (MoE-VLMs)
+        ("institution", "{" + _bib_escape(r.publisher) + "}"),
+        ("type", "{Research synthesis}"),
+        ("number", "{" + _bib_escape(r.id) + "}"),
         ("year", str(r.submitted.year)),
-        ("month", ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")[r.submitted.month - 1]),
-        ("publisher", "{" + _bib_escape(r.publisher) + "}"),
-        ("note", "{" + _bib_escape(f"{config.title}, {r.id}") + "}"),
+        ("month", _MONTHS[r.submitted.month - 1]),
+        ("date", "{" + r.submitted.isoformat() + "}"),
+        ("note", "{" + _bib_escape(config.title) + "}"),
     ]
+    if r.topics:
+        fields.append(("keywords", "{" + _bib_escape(", ".join(r.topics)) + "}"))
+    if e.summary:
+        fields.append(("abstract", "{" + _bib_escape(e.summary) + "}"))
     if r.doi:
-        fields.append(("doi", "{" + r.doi + "}"))
+        fields.append(("doi", "{" + _bib_verbatim(r.doi) + "}"))
     if config.base_url:
-        fields.append(("url", "{" + routes.absolute(config.base_url, routes.record_page(e.hex)) + "}"))
+        fields.append(("url", "{" + _bib_verbatim(routes.absolute(config.base_url, routes.record_page(e.hex))) + "}"))
     body = ",\n".join(f"  {k} = {v}" for k, v in fields)
-    return f"@misc{{srch{e.hex},\n{body}\n}}\n"
+    return f"@techreport{{srch{e.hex},\n{body}\n}}\n"
 
 
 def ris(e: Entry, config: Config) -> str:
+    """RIS: `TAG  - value` lines with CRLF, every value on one line, ending with `ER  - `."""
     r = e.record
     lines = [
         ("TY", "RPRT"),
         ("ID", r.id),
-        ("TI", " ".join(r.display_title.split())),
+        ("TI", r.display_title),
         ("AU", r.publisher),
         ("PB", r.publisher),
         ("PY", str(r.submitted.year)),
-        ("DA", r.submitted.strftime("%Y/%m/%d")),
+        ("DA", r.submitted.strftime("%Y/%m/%d/")),
         ("AB", e.summary),
         ("T2", config.title),
+        ("M1", r.id),
     ]
     lines += [("KW", t) for t in r.topics]
     if r.doi:
         lines.append(("DO", r.doi))
     if config.base_url:
         lines.append(("UR", routes.absolute(config.base_url, routes.record_page(e.hex))))
-    lines.append(("ER", ""))
-    return "".join(f"{k}  - {v}".rstrip() + "\r\n" for k, v in lines)
+    out = "".join(f"{k}  - {one_line(v)}\r\n" for k, v in lines if one_line(v))
+    return out + "ER  - \r\n"
 
 
 def csl(e: Entry, config: Config) -> dict[str, Any]:
+    """CSL-JSON item (citeproc's input; csl-data.json v1.0.2): a report by a corporate (literal) author."""
     r = e.record
     item: dict[str, Any] = {
         "id": r.id,
         "type": "report",
-        "title": r.display_title,
+        "title": one_line(r.display_title),
         "author": [{"literal": r.publisher}],
         "publisher": r.publisher,
         "issued": {"date-parts": [[r.submitted.year, r.submitted.month, r.submitted.day]]},
         "abstract": e.summary,
-        "container-title": config.title,
+        "collection-title": config.title,
+        "genre": "Research synthesis",
         "number": r.id,
     }
+    if r.topics:
+        item["keyword"] = ", ".join(r.topics)
     if r.doi:
         item["DOI"] = r.doi
     if config.base_url:

@@ -14,6 +14,8 @@ if TYPE_CHECKING:
     from srchgen.validate import Facts
 
 MAX_TITLE = 200
+# The abstract `srchgen new` writes; it passes check, with this warning, until replaced.
+PLACEHOLDER = "TODO: replace this paragraph with the abstract."
 # Bidi overrides/isolates and C0/C1 controls other than tab and newline.
 _SUSPECT = re.compile(r"[\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _LABEL = re.compile(r"\A\s*(?:\*\*|__)?abstract\s*[:.]", re.I)
@@ -49,7 +51,12 @@ def lint_suspect_characters(src: SourceFile) -> list[Problem]:
     for path, text in _strings(src.data, ()):
         m = _SUSPECT.search(text)
         if m:
-            out.append(_w(src, src.value_pos(path), f"{'.'.join(map(str, path))}: contains the invisible control or bidi-override character {_describe(m.group())}; remove it"))
+            pos = src.value_pos(path)
+            sc = src.scalars.get(path)
+            if sc is not None and not sc.quoted and "\n" not in text:  # a plain one-line scalar: its text is the raw text
+                pos = Position(pos.line, pos.col + m.start())
+            name = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in path).lstrip(".")
+            out.append(_w(src, pos, f"{name}: contains the invisible control or bidi-override character {_describe(m.group())}; remove it"))
     m = _SUSPECT.search(src.body)
     if m:
         out.append(_w(src, _body_pos(src, m.start()), f"body contains the invisible control or bidi-override character {_describe(m.group())}; remove it"))
@@ -64,9 +71,12 @@ def lint_record(src: SourceFile, rec: "Record", signed: bool) -> list[Problem]:
     if m:
         idx = len(abstract) - len(abstract.lstrip())
         out.append(_w(src, _body_pos(src, idx), "the abstract starts with an 'Abstract:' label; the page already heads it 'Abstract', remove the label"))
+    if PLACEHOLDER in abstract:
+        idx = abstract.index(PLACEHOLDER)
+        out.append(_w(src, _body_pos(src, idx), "the abstract is still the placeholder written by 'srchgen new'; replace it with the abstract"))
     if rec.title is not None and len(rec.title) > MAX_TITLE:
         out.append(_w(src, src.value_pos(("title",)), f"title: {len(rec.title)} characters; keep titles within {MAX_TITLE} (listings cut them)"))
-    if not relevance.addresses_question(rec.research_question, abstract):
+    if abstract.strip() and not relevance.addresses_question(rec.research_question, abstract):  # empty: an error already
         missing = [term for term, _, found in relevance.explain(rec.research_question, abstract) if not found][:6]
         terms = f" (question terms it never mentions: {', '.join(missing)})" if missing else ""
         out.append(_w(src, _body_pos(src, len(abstract) - len(abstract.lstrip())), f"the abstract does not appear to address the research question{terms}; check that the right abstract is attached (relevance lint)"))

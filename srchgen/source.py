@@ -181,13 +181,41 @@ def _tag_message(tag: str) -> str:
     return f"YAML tag '{short}' is not allowed; plain values only"
 
 
-def _yaml_problem(e: yaml.YAMLError, offset: int) -> tuple[Position, str]:
+# libyaml's wording names the symptom; these hints name the usual cause and the fix.
+_YAML_HINTS = (
+    ("did not find expected key", "check this line's indentation against the keys above it"),
+    ("mapping values are not allowed", "a value containing ': ' must be quoted"),
+    ("did not find expected ',' or ']'", "close the list with ']' (items separated by ', ')"),
+    ("did not find expected ',' or '}'", "close the mapping with '}' (entries separated by ', ')"),
+    ("found unexpected end of stream", "a quote or bracket is never closed"),
+)
+
+
+def _yaml_problem(e: yaml.YAMLError, offset: int, text: str = "") -> tuple[Position, str]:
+    """A YAML syntax error as position + message, naming where an unclosed construct started."""
+    if isinstance(e, yaml.reader.ReaderError):  # a raw control character: libyaml gives only a byte offset
+        ch = chr(e.character) if isinstance(e.character, int) else str(e.character)
+        at = text.find(ch)
+        if at < 0:
+            return START, f"invalid YAML: character U+{ord(ch[:1] or ' '):04X} is not allowed"
+        line = text.count("\n", 0, at)
+        col = at - (text.rfind("\n", 0, at) + 1) + 1
+        return Position(line + offset + 1, col), (
+            f"invalid YAML: control character U+{ord(ch):04X} is not allowed in YAML; remove it"
+        )
     mark = getattr(e, "problem_mark", None) or getattr(e, "context_mark", None)
     pos = Position(mark.line + offset + 1, mark.column + 1) if mark else START
     problem = getattr(e, "problem", None) or str(e)
     context = getattr(e, "context", None)
+    lines = text.split("\n")
+    if mark is not None and mark.line < len(lines) and lines[mark.line][mark.column : mark.column + 1] == "\t":
+        return pos, "invalid YAML: a tab character; YAML is indented with spaces only"
+    cmark = getattr(e, "context_mark", None)
+    if context and cmark is not None and mark is not None and cmark.line != mark.line:
+        context = f"{context} started at line {cmark.line + offset + 1}"
     msg = f"invalid YAML: {problem}" + (f" ({context})" if context else "")
-    return pos, msg
+    hint = next((h for k, h in _YAML_HINTS if k in problem), None)
+    return pos, msg + (f"; {hint}" if hint else "")
 
 
 def _anchor_check(text: str, offset: int) -> tuple[Position, str] | None:
@@ -252,7 +280,9 @@ def parse_source(raw: bytes, path: str, name: str) -> tuple[SourceFile | None, l
         return None, problems
     lines = text.split("\n")
     if not lines or not _FENCE.fullmatch(lines[0]):
-        return None, [Problem(path, 1, 1, "missing front matter: the file must start with a '---' line")]
+        first = lines[0].strip() if lines else ""
+        found = f"found '{first[:40]}'" if first else "found an empty line"
+        return None, [Problem(path, 1, 1, f"missing front matter: the file must start with a '---' line ({found})")]
     close = next((i for i in range(1, len(lines)) if _CLOSE.fullmatch(lines[i])), None)
     if close is None:
         return None, [Problem(path, 1, 1, "front matter is not closed: add a '---' line after the manifest")]
@@ -262,19 +292,20 @@ def parse_source(raw: bytes, path: str, name: str) -> tuple[SourceFile | None, l
         try:
             found = check(fm, offset)
         except yaml.YAMLError as e:
-            found = _yaml_problem(e, offset)
+            found = _yaml_problem(e, offset, fm)
         if found:
             return None, [Problem.at(path, found[0], found[1])]
     try:
         root = yaml.compose(fm, Loader=_Loader)
     except yaml.YAMLError as e:
-        pos, msg = _yaml_problem(e, offset)
+        pos, msg = _yaml_problem(e, offset, fm)
         return None, [Problem.at(path, pos, msg)]
     except RecursionError:
         return None, [Problem(path, 2, 1, f"nested more than {MAX_DEPTH} levels deep")]
     if not isinstance(root, yaml.MappingNode):
         pos = _pos(root, offset) if root is not None else Position(2, 1)
-        return None, [Problem.at(path, pos, "front matter must be a mapping of keys (manifest: ..., id: ..., ...)")]
+        found = "nothing" if root is None else ("a list" if isinstance(root, yaml.SequenceNode) else "a single value")
+        return None, [Problem.at(path, pos, f"front matter must be a mapping of keys, one 'key: value' per line (manifest: ..., id: ..., ...); found {found}")]
     walker = _Walker(offset)
     try:
         data = walker.walk(root, ())
@@ -319,19 +350,25 @@ def _artifact_facts(records_dir: Path, stem: str, data: Mapping[str, Any]) -> di
 
 def _artifact_fact(records_dir: Path, own: Path, stem: str, rel: str) -> ArtifactFact:
     p = PurePosixPath(rel)
-    if rel.startswith("/") or "\\" in rel or p.is_absolute():
+    if "\\" in rel:
+        return ArtifactFact(rel, f"contains '\\'; separate folders with '/', e.g. {stem}/proof.lean")
+    if rel.startswith("/") or p.is_absolute():
         return ArtifactFact(rel, f"must be a relative path such as {stem}/proof.lean")
     if ".." in p.parts:
-        return ArtifactFact(rel, "must not contain '..'")
+        return ArtifactFact(rel, f"must not contain '..'; give the path inside {stem}/")
     if len(p.parts) < 2 or p.parts[0] != stem:
         return ArtifactFact(rel, f"must be inside the record's own folder {stem}/")
     current = records_dir
     for part in p.parts:
         current = current / part
         if current.is_symlink():
-            return ArtifactFact(rel, f"'{current.relative_to(records_dir).as_posix()}' is a symbolic link; attach the file itself")
+            link = current.relative_to(records_dir).as_posix()
+            where = "is a symbolic link" if link == rel else f"goes through the symbolic link '{link}'"
+            return ArtifactFact(rel, f"{where}; attach the file itself")
     if not current.exists():
-        return ArtifactFact(rel, "file not found")
+        return ArtifactFact(rel, "file not found; add the file or fix the path (relative to records/)")
+    if current.is_dir():
+        return ArtifactFact(rel, "is a folder; name a file inside it")
     if not current.is_file():
         return ArtifactFact(rel, "is not a regular file")
     h = hashlib.sha256()

@@ -37,17 +37,18 @@ class Summary:
     status: Status
     publisher: str
     doi: str | None
-    feed_item: str  # this record's JSON Feed item, as JSON text
-    record_json: str  # its records.json element, as JSON text
-    atom: str  # its Atom <entry>, as XML text
+    feed_item: bytes  # this record's JSON Feed item, as UTF-8 JSON text
+    record_json: bytes  # its records.json element, as UTF-8 JSON text
+    atom: bytes  # its Atom <entry>, as UTF-8 XML text
     facts: Facts
+    content_key: str  # digest of everything its own page shows (manifest, derived fields, body)
 
     @property
     def sort_key(self) -> tuple[int, str]:
         """Newest first; the same day by id (SPEC §4)."""
         return (-self.submitted.toordinal(), self.id)
 
-    @property
+    @cached_property
     def row_key(self) -> str:
         """Everything a listing row shows; a listing page is re-rendered only when one of these changes."""
         return "\x1f".join((self.id, self.short_title, self.submitted.isoformat(), f"{self.score:.2f}", self.tier.value, self.gate.value, self.level.name, self.section.value))
@@ -65,28 +66,31 @@ class Summary:
         return SimpleNamespace(tier=self.tier, gate=SimpleNamespace(status=self.gate), level=self.level, status=self.status)
 
     def freeze(self) -> tuple[Any, ...]:
-        """Plain values for the cache (marshal-able)."""
+        """Plain values for the cache (marshal-able); the three texts are stored apart (see `texts`)."""
         f = self.facts
         return (
             self.id, self.hex, self.short_title, self.display_title, self.submitted.isoformat(), self.updated.isoformat(), self.score,
             self.section.value, self.topics, self.related, self.tier.value, self.gate.value, self.level.name, self.status.value,
-            self.publisher, self.doi, self.feed_item, self.record_json, self.atom,
-            (f.path, f.id, f.doi, f.related, f.question, f.pos),
+            self.publisher, self.doi, (f.path, f.id, f.doi, f.related, f.question, f.pos), self.content_key,
         )
+
+    @property
+    def texts(self) -> tuple[bytes, bytes, bytes]:
+        return (bytes(self.feed_item), bytes(self.record_json), bytes(self.atom))
 
     @classmethod
-    def thaw(cls, t: tuple[Any, ...]) -> "Summary":
-        fp = t[19]
+    def thaw(cls, t: tuple[Any, ...], texts: tuple[Any, Any, Any]) -> "Summary":
+        fp = t[16]
         return cls(
             t[0], t[1], t[2], t[3], dt.date.fromisoformat(t[4]), dt.date.fromisoformat(t[5]), t[6], Section(t[7]), tuple(t[8]),
-            tuple(t[9]), Tier(t[10]), Gate(t[11]), Level[t[12]], Status(t[13]), t[14], t[15], t[16], t[17], t[18],
-            Facts(fp[0], fp[1], fp[2], tuple(fp[3]), fp[4], dict(fp[5])),
+            tuple(t[9]), Tier(t[10]), Gate(t[11]), Level[t[12]], Status(t[13]), t[14], t[15], texts[0], texts[1], texts[2],
+            Facts(fp[0], fp[1], fp[2], tuple(fp[3]), fp[4], dict(fp[5])), t[17],
         )
 
 
-def digest(*parts: str) -> str:
+def digest(*parts: str | bytes) -> str:
     h = hashlib.sha256()
     for p in parts:
-        h.update(p.encode("utf-8", "surrogatepass"))
+        h.update(p if isinstance(p, bytes) else p.encode("utf-8", "surrogatepass"))
         h.update(b"\x00")
     return h.hexdigest()

@@ -6,8 +6,10 @@ is returned with the file's line and column; nothing is raised one by one.
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import difflib
+import re
 from dataclasses import dataclass
 from typing import Any, Callable, Sequence
 
@@ -18,7 +20,7 @@ from srchgen.config import Config
 from srchgen.derive import corrections_in_force, sufficient_artifacts
 from srchgen.errors import START, Problem, Severity
 from srchgen.schema import HEX_RE, Artifact, Claims, Correction, CorrectionType, GateEvaluation, Record, Review
-from srchgen.source import Path_, SourceFile
+from srchgen.source import Path_, SourceFile, abstract_of
 
 
 @dataclass(frozen=True)
@@ -39,6 +41,37 @@ _MODELS: dict[str, type[BaseModel]] = {
 }
 
 
+# Derived fields (SPEC §3) are computed, never written; naming one gets its own message.
+DERIVED_KEYS = frozenset(
+    {"tier", "quality_tier", "level", "verification", "verification_level", "provenance", "gate", "gate_status",
+     "status", "correction_status", "dimensions", "quality_dimensions", "verdict"}
+)
+
+# What a missing required key should look like, so the message shows the line to add.
+_EXAMPLE = {
+    "manifest": "manifest: paper-manifest-v1.1",
+    "id": "id: SRCH:<the file name's 8 hex digits>",
+    "research_question": "research_question: <the question, as text>",
+    "submitted": "submitted: YYYY-MM-DD",
+    "section": "section: research  (or benchmarks, mathematics)",
+    "review": "review: with score: <0..10> beneath it",
+    "score": "score: <a number from 0 to 10>",
+    "claims": "claims: with source_grounded: <count> beneath it",
+    "source_grounded": "source_grounded: <a whole number >= 0>",
+    "publisher": "publisher: <name>",
+    "report_artifact": "report_artifact: true  (or false)",
+    "kind": "kind: lean4-proof  (or repro-script, repro-results)",
+    "path": "path: <HEX>/<file name>",
+    "sha256": 'sha256: "<64 hex digits>"',
+    "evaluated": "evaluated: 2026-07-01T12:00:00Z",
+    "outcome": "outcome: passed  (or failed)",
+    "artifact_sha256": 'artifact_sha256: ["<64 hex digits>"]',
+    "date": "date: YYYY-MM-DD",
+    "type": "type: correction  (or another update type)",
+    "summary": "summary: <what changed, as plain text>",
+}
+
+
 def dotted(loc: Sequence[str | int]) -> str:
     """('artifacts', 0, 'sha256') -> 'artifacts[0].sha256'."""
     out = ""
@@ -53,6 +86,8 @@ def _found(src: SourceFile, loc: Path_, value: Any) -> str:
         return repr(value)
     if sc.kind in ("list", "mapping"):
         return f"a {sc.kind}"
+    if sc.kind == "null":
+        return "nothing (null)" if sc.text in ("", "~", "null", "Null", "NULL") else f"null '{sc.text}'"
     if sc.kind == "text":
         return f"text '{sc.text}'"
     return f"{sc.kind} '{sc.text}'"
@@ -60,7 +95,7 @@ def _found(src: SourceFile, loc: Path_, value: Any) -> str:
 
 def _quote_hint(src: SourceFile, loc: Path_) -> str:
     sc = src.scalars.get(loc)
-    if sc is not None and not sc.quoted and sc.kind in ("boolean", "number", "null", "date"):
+    if sc is not None and not sc.quoted and sc.kind in ("boolean", "number", "date"):
         return f"; YAML read '{sc.text}' as a {sc.kind}: quote it (\"{sc.text}\") if you mean text"
     return ""
 
@@ -87,12 +122,21 @@ def explain(err: dict[str, Any], src: SourceFile) -> Problem:
     if typ == "missing":
         parent = loc[:-1]
         where = f" under '{dotted(parent)}'" if parent else ""
-        pos = src.key_pos(parent) if parent else START
-        return Problem.at(src.path, pos, f"missing required key '{loc[-1]}'{where}")
+        if parent and isinstance(parent[-1], int):  # a list item: point at the item itself
+            pos = src.value_pos(parent)
+        else:
+            pos = src.key_pos(parent) if parent else START
+        example = _EXAMPLE.get(str(loc[-1]))
+        return Problem.at(src.path, pos, f"missing required key '{loc[-1]}'{where}" + (f"; add: {example}" if example else ""))
     if typ == "extra_forbidden":
-        return Problem.at(src.path, src.key_pos(loc), f"unknown key '{loc[-1]}'{_suggest(loc, str(loc[-1]))}")
+        key = str(loc[-1])
+        if len(loc) == 1 and key in DERIVED_KEYS:
+            return Problem.at(src.path, src.key_pos(loc), f"unknown key '{key}': derived fields are computed by srchgen, never written in a record; remove it")
+        return Problem.at(src.path, src.key_pos(loc), f"unknown key '{key}'{_suggest(loc, key)}")
     pos = src.value_pos(loc)
-    if typ == "string_type":
+    if typ == "string_type" and (loc == ("id",) or (len(loc) == 2 and loc[0] == "related")):
+        msg = f"expected SRCH: followed by 8 hex digits, e.g. SRCH:08EA5386; found {found}"
+    elif typ == "string_type":
         msg = f"expected text, found {found}{_quote_hint(src, loc)}"
     elif typ in ("int_type", "int_from_float"):
         if isinstance(value, bool):
@@ -130,18 +174,46 @@ def explain(err: dict[str, Any], src: SourceFile) -> Problem:
         msg = "must not be empty"
     elif typ == "value_error":
         msg = str(err["msg"]).removeprefix("Value error, ")
-        if "must not be empty" in msg or "expected" in msg:
-            pass
+        twice = re.fullmatch(r"'(.*)' is listed twice", msg)
+        items = _at(src.data, loc)
+        if twice and isinstance(items, list):  # point at the second occurrence, not the list
+            i = [n for n, item in enumerate(items) if item == twice.group(1)][1]
+            return Problem.at(src.path, src.value_pos(loc + (i,)), f"{name}: '{twice.group(1)}' is listed twice (again at {dotted(loc + (i,))}); remove one")
+        day = re.fullmatch(r"'(\d{4})-(\d{2})-(\d{2})' is not a calendar date", msg)
+        if day and 1 <= int(day.group(2)) <= 12:
+            y, m = int(day.group(1)), int(day.group(2))
+            msg += f" ({calendar.month_name[m]} {y} has {calendar.monthrange(y, m)[1]} days)"
     else:  # pragma: no cover - a pydantic error type we have not phrased yet
         msg = f"{err['msg']}, found {found}"
     return Problem.at(src.path, pos, f"{name}: {msg}")
+
+
+def _at(data: Any, loc: Path_) -> Any:
+    for part in loc:
+        try:
+            data = data[part]
+        except (KeyError, IndexError, TypeError):
+            return None
+    return data
 
 
 def check_schema(src: SourceFile) -> tuple[Record | None, list[Problem]]:
     try:
         return Record.model_validate(src.data), []
     except ValidationError as e:
-        return None, [explain(err, src) for err in e.errors(include_url=False)]  # type: ignore[arg-type]
+        errors = e.errors(include_url=False)
+    # A misspelt key (reveiw:) is one mistake: report it once, as the unknown key with its
+    # suggestion, not also as the required key it was meant to be.
+    typos: set[tuple[Path_, Any]] = set()
+    for err in errors:
+        if err["type"] == "extra_forbidden":
+            loc = tuple(err["loc"])
+            text = _suggest(loc, str(loc[-1]))
+            m = re.match(r"; did you mean '(.*)'\?", text)
+            if m:
+                typos.add((loc[:-1], m.group(1)))
+    kept = [err for err in errors if not (err["type"] == "missing" and (tuple(err["loc"][:-1]), err["loc"][-1]) in typos)]
+    return None, [explain(err, src) for err in kept]  # type: ignore[arg-type]
 
 
 def _utc_day(t: dt.datetime) -> dt.date:
@@ -160,6 +232,7 @@ def check_record(src: SourceFile, rec: Record, config: Config) -> list[Problem]:
         out.append(Problem(src.path, 1, 1, f"file name must be the record's 8 upper-case hex digits, e.g. {rec.hex}.md"))
     elif rec.hex != src.stem:
         err(("id",), f"id: {rec.id} does not match the file name {src.name}; the file must be {rec.hex}.md or the id SRCH:{src.stem}")
+    out.extend(_check_abstract(src))
     if rec.submitted > today:
         err(("submitted",), f"submitted: {rec.submitted.isoformat()} is in the future (today is {today.isoformat()})")
     if rec.doi is not None and rec.registered is False:
@@ -183,13 +256,27 @@ def check_record(src: SourceFile, rec: Record, config: Config) -> list[Problem]:
         if day > today:
             err(("gate_evaluation", "evaluated"), f"gate_evaluation.evaluated: {day.isoformat()} is in the future (today is {today.isoformat()})")
         if not sufficient_artifacts(rec):
+            kinds = sorted({a.kind.value for a in rec.artifacts})
+            found = f"found only {', '.join(kinds)}" if kinds else "found no artifacts"
             err(
                 ("gate_evaluation",),
-                "gate_evaluation: needs a sufficient artifact set: a lean4-proof, or a repro-script together with repro-results",
+                f"gate_evaluation: needs a sufficient artifact set: a lean4-proof, or a repro-script together with repro-results ({found})",
                 key=True,
             )
     out.extend(_check_corrections(src, rec, today))
     return out
+
+
+def _check_abstract(src: SourceFile) -> list[Problem]:
+    """SPEC §2: a non-empty abstract, the text before the first heading."""
+    abstract = abstract_of(src.body)
+    if abstract.strip():
+        return []
+    rest = src.body[len(abstract):]
+    if rest.strip():  # the body opens with a heading: point at it
+        line = src.body_line + abstract.count("\n")
+        return [Problem(src.path, line, 1, "the abstract (text before the first heading) is empty; write the abstract above this heading")]
+    return [Problem(src.path, max(src.body_line - 1, 1), 1, "the abstract (text before the first heading) is empty; write the abstract below this closing '---' line")]
 
 
 def _check_corrections(src: SourceFile, rec: Record, today: dt.date) -> list[Problem]:
@@ -209,7 +296,13 @@ def _check_corrections(src: SourceFile, rec: Record, today: dt.date) -> list[Pro
         if c.type is CorrectionType.reinstatement:
             before = corrections_in_force(rec.corrections[:i])
             if not any(b.type in (CorrectionType.retraction, CorrectionType.withdrawal) for b in before):
-                out.append(Problem.at(src.path, src.value_pos(("corrections", i, "type")), f"corrections[{i}].type: a reinstatement must follow a retraction or withdrawal that is still in force"))
+                lifted = [b for b in rec.corrections[:i] if b.type in (CorrectionType.retraction, CorrectionType.withdrawal)]
+                found = (
+                    f"the {lifted[-1].type.value} of {lifted[-1].date.isoformat()} was already lifted by an earlier reinstatement"
+                    if lifted
+                    else "there is none before it"
+                )
+                out.append(Problem.at(src.path, src.value_pos(("corrections", i, "type")), f"corrections[{i}].type: a reinstatement must follow a retraction or withdrawal that is still in force; {found}"))
     return out
 
 
@@ -239,8 +332,12 @@ class Facts:
         return Problem(self.path, line, col, message, severity)
 
 
-def check_registry(facts: Sequence[Facts]) -> list[Problem]:
-    """Rules across records: unique ids and DOIs (the later file is reported), existing related ids."""
+def check_registry(facts: Sequence[Facts], other_ids: frozenset[str] = frozenset()) -> list[Problem]:
+    """Rules across records: unique ids and DOIs (the later file is reported), existing related ids.
+
+    `other_ids` are the ids written in records that failed the schema: they exist (and have their
+    own error), so linking to one is not also reported as an unknown id.
+    """
     out: list[Problem] = []
     ids: dict[str, Facts] = {}
     dois: dict[str, Facts] = {}
@@ -257,7 +354,7 @@ def check_registry(facts: Sequence[Facts]) -> list[Problem]:
                 dois[key] = f
     for f in facts:
         for i, rid in enumerate(f.related):
-            if rid != f.id and rid not in ids:
+            if rid != f.id and rid not in ids and rid not in other_ids:
                 out.append(f.at(f"related.{i}", f"related[{i}]: no record has the id {rid}"))
     return out
 
@@ -288,11 +385,19 @@ def validate(
         problems.extend(found)
         if rec is not None:
             valid.append(Valid(src, rec))
-    problems.extend(registry_problems([Facts.of(v.source, v.record) for v in valid]))
+    passed = {id(v.source) for v in valid}
+    schema_failed = frozenset(i for src in sources if id(src) not in passed for i in [written_id(src)] if i)
+    problems.extend(registry_problems([Facts.of(v.source, v.record) for v in valid], schema_failed))
     bad = {p.path for p in problems if p.severity == "error"}
     return [v for v in valid if v.source.path not in bad], problems
 
 
-def registry_problems(facts: Sequence[Facts]) -> list[Problem]:
+def registry_problems(facts: Sequence[Facts], other_ids: frozenset[str] = frozenset()) -> list[Problem]:
     """Cross-record errors and warnings over every schema-valid record (so a duplicated id is named as such)."""
-    return check_registry(facts) + lint.lint_registry(facts)
+    return check_registry(facts, other_ids) + lint.lint_registry(facts)
+
+
+def written_id(src: SourceFile | None) -> str | None:
+    """The id a record file declares, whatever else is wrong with it."""
+    value = src.data.get("id") if src is not None else None
+    return value if isinstance(value, str) else None

@@ -24,6 +24,22 @@ def test_command_documented(name: str) -> None:
             assert any(opt in README for opt in param.opts), f"README does not mention {param.opts[0]} of `srchgen {name}`"
 
 
+def _subcommands() -> list[str]:
+    return sorted(f"{g} {n}" for g, group in main.commands.items() if isinstance(group, click.Group) for n in group.commands)
+
+
+@pytest.mark.parametrize("path", _subcommands())
+def test_subcommand_documented(path: str) -> None:
+    """Groups such as `srchgen gate` document each subcommand and its options too."""
+    group, name = path.split()
+    command = main.commands[group].commands[name]  # type: ignore[attr-defined]
+    assert re.search(rf"srchgen {path}\b", README), f"README does not mention `srchgen {path}`"
+    assert command.help, f"`srchgen {path}` has no help text"
+    for param in command.params:
+        if isinstance(param, click.Option):
+            assert any(opt in README for opt in param.opts), f"README does not mention {param.opts[0]} of `srchgen {path}`"
+
+
 @pytest.mark.parametrize("key", sorted(k for k in Config.model_fields if k != "today"))
 def test_config_key_documented(key: str) -> None:
     assert re.search(rf"`{key}`", README), f"README does not document the config key `{key}`"

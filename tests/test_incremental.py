@@ -83,8 +83,9 @@ def test_incremental_build_equals_clean_build(tmp_project: Path, change: str) ->
 def test_a_corrupt_or_foreign_cache_is_ignored(tmp_project: Path) -> None:
     build(project_for(tmp_project), search=False)
     want = tree(tmp_project / "site")
-    for f in (tmp_project / ".srchgen-cache").iterdir():
-        f.write_bytes(b"\x00garbage")
+    for f in (tmp_project / ".srchgen-cache").rglob("*"):
+        if f.is_file():
+            f.write_bytes(b"\x00garbage")
     report = build(project_for(tmp_project), search=False)
     assert not report.errors and report.reused == 0
     assert tree(tmp_project / "site") == want

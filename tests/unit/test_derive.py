@@ -9,6 +9,7 @@ import pytest
 
 from srchgen.config import Config
 from srchgen.derive import (
+    Signer,
     Gate,
     Grade,
     Level,
@@ -177,11 +178,22 @@ def test_gate_activation_date_comes_from_config() -> None:
     assert derive_gate(r, cfg).reason.startswith("Published before the Gate 2 verification pipeline was activated (2026-07-01).")
 
 
-@pytest.mark.parametrize("gate_signers, signature, signed", [(None, None, False), (None, "sig", False), ("signers", "sig", True)])
-def test_signed_only_when_signers_configured(gate_signers: str | None, signature: str | None, signed: bool) -> None:
+@pytest.mark.parametrize(
+    "gate_signers, signature, signer, signed",
+    [
+        (None, None, None, False),
+        (None, "sig", None, False),
+        # A signature in the YAML is not enough: only a verified signer (from the check) makes it signed.
+        ("signers", "sig", None, False),
+        ("signers", "sig", Signer("gate@srch.example", "SHA256:abc"), True),
+    ],
+)
+def test_signed_only_with_a_verified_signer(gate_signers: str | None, signature: str | None, signer: Signer | None, signed: bool) -> None:
     r = rec(artifacts=[art("lean4-proof", H1)], gate_evaluation=ev(signature=signature))
-    assert derive_gate(r, Config(gate_signers=gate_signers, today=CFG.today)).signed is signed
-    assert derive_gate(rec(), CFG).signed is None
+    verdict = derive_gate(r, Config(gate_signers=gate_signers, today=CFG.today), signer)
+    assert verdict.signed is signed
+    assert verdict.signer == signer
+    assert derive_gate(rec(), CFG, Signer("x", "y")).signed is None  # no evaluation: nothing was signed
 
 
 def test_verified_is_level_three_and_high_evidence() -> None:

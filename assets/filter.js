@@ -1,0 +1,207 @@
+// Instant filter for listings (SPEC §4): progressive enhancement over the static facet pages.
+// A one-page listing is filtered in place. A paged listing fetches filter-index.json once
+// (a static file beside index.html, built by srchgen/finder.py) and filters every record of
+// the listing; if that file cannot be loaded (e.g. from file://), it filters this page only
+// and says so. Rows are built with DOM calls and textContent only, never innerHTML.
+(function () {
+  "use strict";
+  var MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"];
+  var SHOW_MAX = 200; // rows drawn at once when filtering all records
+
+  function words(text) {
+    return text.toLowerCase().split(/\s+/).filter(function (w) { return w.length > 0; });
+  }
+
+  function matchesText(haystack, terms) {
+    haystack = haystack.toLowerCase();
+    for (var i = 0; i < terms.length; i++) {
+      if (haystack.indexOf(terms[i]) === -1) return false;
+    }
+    return true;
+  }
+
+  function longDate(iso) {
+    var p = iso.split("-");
+    return parseInt(p[2], 10) + " " + MONTHS[parseInt(p[1], 10) - 1] + " " + p[0];
+  }
+
+  function plural(n, word) { return n + " " + word + (n === 1 ? "" : "s"); }
+
+  function init(form) {
+    var table = document.querySelector("table.records");
+    if (!table) return;
+    var tbody = table.tBodies[0];
+    var pageRows = Array.prototype.slice.call(tbody.rows);
+    var pager = document.querySelector("nav.pager");
+    var status = form.querySelector(".filter-status");
+    var total = parseInt(form.dataset.total, 10);
+    var paged = parseInt(form.dataset.pages, 10) > 1;
+    var root = form.dataset.root;
+    var scopeKind = form.dataset.scopeKind;
+    var scopeValue = form.dataset.scopeValue;
+    var index = null; // filter-index.json once loaded
+    var indexFailed = false;
+    var loading = false;
+    var allBody = null; // tbody holding rows drawn from the index
+
+    function criteria() {
+      var c = { terms: words(form.elements.q.value) };
+      ["tier", "gate", "level", "section"].forEach(function (k) {
+        if (form.elements[k]) c[k] = form.elements[k].value;
+      });
+      return c;
+    }
+
+    function active(c) {
+      return c.terms.length > 0 || !!(c.tier || c.gate || c.level || c.section);
+    }
+
+    function filterPage(c) {
+      var shown = 0;
+      pageRows.forEach(function (row) {
+        var ok = true;
+        ["tier", "gate", "level", "section"].forEach(function (k) {
+          if (c[k] && row.dataset[k] !== c[k]) ok = false;
+        });
+        if (ok && c.terms.length) {
+          var id = row.querySelector(".id").textContent;
+          var title = row.querySelector(".title").textContent;
+          ok = matchesText(id + " " + title, c.terms);
+        }
+        row.hidden = !ok;
+        if (ok) shown++;
+      });
+      return shown;
+    }
+
+    function link(href, text, cls) {
+      var a = document.createElement("a");
+      a.href = href;
+      a.textContent = text;
+      if (cls) a.className = cls;
+      return a;
+    }
+
+    function cell(row, cls, child) {
+      var td = document.createElement("td");
+      if (cls) td.className = cls;
+      if (typeof child === "string") td.textContent = child; else td.appendChild(child);
+      row.appendChild(td);
+      return td;
+    }
+
+    function drawRow(r) {
+      var tier = index.tier[r[4]], gate = index.gate[r[5]], level = index.level[r[6]], section = index.section[r[7]];
+      var tr = document.createElement("tr");
+      tr.dataset.tier = tier[1]; tr.dataset.gate = gate[1]; tr.dataset.level = level[1]; tr.dataset.section = section[1];
+      var page = root + "records/" + r[0] + "/index.html";
+      cell(tr, "id", link(page, "SRCH:" + r[0]));
+      cell(tr, "title", link(page, r[1]));
+      var time = document.createElement("time");
+      time.dateTime = r[2];
+      time.textContent = longDate(r[2]);
+      cell(tr, "date", time);
+      cell(tr, "num", r[3]);
+      cell(tr, "", link(root + tier[2] + "index.html", tier[0], "badge tier-" + tier[1]));
+      cell(tr, "", link(root + level[2] + "index.html", level[0], "badge"));
+      cell(tr, "", link(root + gate[2] + "index.html", gate[0], "badge gate-" + gate[1]));
+      return tr;
+    }
+
+    function inScope(r) {
+      if (!scopeKind) return true;
+      var k = { tier: 4, gate: 5, level: 6, section: 7 }[scopeKind];
+      if (k !== undefined) return index[scopeKind][r[k]][1] === scopeValue;
+      if (scopeKind === "topic") {
+        for (var i = 0; i < r[8].length; i++) if (index.topic[r[8][i]][1] === scopeValue) return true;
+        return false;
+      }
+      return true;
+    }
+
+    function filterAll(c) {
+      var pos = { tier: 4, gate: 5, level: 6, section: 7 };
+      var matches = index.records.filter(function (r) {
+        if (!inScope(r)) return false;
+        for (var k in pos) {
+          if (c[k] && index[k][r[pos[k]]][1] !== c[k]) return false;
+        }
+        return !c.terms.length || matchesText("srch:" + r[0] + " " + r[1], c.terms);
+      });
+      if (!allBody) {
+        allBody = document.createElement("tbody");
+        table.appendChild(allBody);
+      }
+      var frag = document.createDocumentFragment();
+      matches.slice(0, SHOW_MAX).forEach(function (r) { frag.appendChild(drawRow(r)); });
+      allBody.replaceChildren(frag);
+      allBody.hidden = false;
+      tbody.hidden = true;
+      if (pager) pager.hidden = true;
+      return matches.length;
+    }
+
+    function showPage() {
+      if (allBody) allBody.hidden = true;
+      tbody.hidden = false;
+      if (pager) pager.hidden = false;
+    }
+
+    function loadIndex() {
+      loading = true;
+      fetch(form.dataset.index, { credentials: "same-origin" })
+        .then(function (res) { if (!res.ok) throw new Error(res.status); return res.json(); })
+        .then(function (data) { index = data; })
+        .catch(function () { indexFailed = true; })
+        .then(function () { loading = false; update(); });
+    }
+
+    var lastKey = null;
+
+    function update() {
+      var c = criteria();
+      // Redraw only when something changed: a "change" event fired by leaving the text box
+      // (e.g. on mousedown over a result link) must not replace the link being clicked.
+      var key = JSON.stringify([c, !!index, indexFailed]);
+      if (key === lastKey) return;
+      lastKey = key;
+      if (!active(c)) {
+        pageRows.forEach(function (row) { row.hidden = false; });
+        showPage();
+        status.textContent = "";
+        return;
+      }
+      if (paged && index) {
+        var n = filterAll(c);
+        status.textContent = plural(n, "record") + " of " + total + " match" + (n === 1 ? "es" : "") + " across all pages" +
+          (n > SHOW_MAX ? "; showing the first " + SHOW_MAX + ". Narrow the filter or use search." : ".");
+        return;
+      }
+      showPage();
+      var shown = filterPage(c);
+      if (!paged) {
+        status.textContent = plural(shown, "record") + " of " + total + " match" + (shown === 1 ? "es" : "") + ".";
+      } else if (!indexFailed) {
+        status.textContent = plural(shown, "record") + " on this page match" + (shown === 1 ? "es" : "") + "; loading the other pages…";
+        if (!loading) loadIndex();
+      } else {
+        status.textContent = plural(shown, "record") + " on this page match" + (shown === 1 ? "es" : "") +
+          ". Only this page could be filtered; use search to look through all " + total + " records.";
+      }
+    }
+
+    form.hidden = false;
+    form.addEventListener("input", update);
+    form.addEventListener("change", update);
+    form.addEventListener("submit", function (ev) { ev.preventDefault(); update(); });
+    form.addEventListener("reset", function () { window.setTimeout(update, 0); });
+    window.addEventListener("pageshow", update); // the browser may restore field values on Back
+    update();
+  }
+
+  function start() {
+    var form = document.querySelector("form.instant-filter");
+    if (form) init(form);
+  }
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start); else start();
+})();

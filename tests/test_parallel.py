@@ -1,0 +1,52 @@
+"""A clean build on two processes writes the same bytes and reports the same problems as on one."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from srchgen import parallel
+from srchgen.build import build
+from tests.conftest import manifest, project_for, write_record
+from tests.test_build import tree
+
+
+def _twin(root: Path) -> Path:
+    other = root.parent / "twin"
+    shutil.copytree(root, other, ignore=shutil.ignore_patterns("site", ".srchgen-cache"))
+    return other
+
+
+def test_forked_build_equals_single_process_build(tmp_project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    twin = _twin(tmp_project)
+    monkeypatch.setattr(parallel, "MIN_RECORDS", 10**9)
+    single = build(project_for(twin), search=False)
+    monkeypatch.setattr(parallel, "MIN_RECORDS", 2)
+    forked = build(project_for(tmp_project), search=False)
+    assert not single.errors and not forked.errors
+    assert [str(p) for p in forked.problems] == [str(p) for p in single.problems]
+    assert tree(tmp_project / "site") == tree(twin / "site")
+    # the cache written by a forked build serves the next build like any other
+    (tmp_project / "records" / "A0000002.md").write_text((tmp_project / "records" / "A0000002.md").read_text().replace("forty-two", "42"))
+    (twin / "records" / "A0000002.md").write_text((twin / "records" / "A0000002.md").read_text().replace("forty-two", "42"))
+    again = build(project_for(tmp_project), search=False)
+    assert again.reused == 13
+    monkeypatch.setattr(parallel, "MIN_RECORDS", 10**9)
+    build(project_for(twin), search=False)
+    assert tree(tmp_project / "site") == tree(twin / "site")
+
+
+@pytest.mark.parametrize("bad", ["A0000001", "A0000002", "C0000001"])
+def test_forked_build_reports_problems_of_both_halves(tmp_project: Path, monkeypatch: pytest.MonkeyPatch, bad: str) -> None:
+    write_record(tmp_project / "records", manifest(id="SRCH:0000000A", related=["SRCH:DEADBEEF"], review={"score": 11}))
+    path = tmp_project / "records" / f"{bad}.md"
+    path.write_text(path.read_text().replace("manifest: paper-manifest-v1.1", "manifest: paper-manifest-v1.1\nreveiw: 1"))
+    twin = _twin(tmp_project)
+    monkeypatch.setattr(parallel, "MIN_RECORDS", 10**9)
+    single = build(project_for(twin), search=False)
+    monkeypatch.setattr(parallel, "MIN_RECORDS", 2)
+    forked = build(project_for(tmp_project), search=False)
+    assert forked.errors and [str(p) for p in forked.problems] == [str(p) for p in single.problems]
+    assert not (tmp_project / "site").exists()

@@ -1,0 +1,161 @@
+"""`srchgen new` writes a record that passes `check`, with a fresh id, never overwriting (issue 3, SPEC §5)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from srchgen import cli
+from srchgen.cli import main
+from srchgen.config import Config
+from srchgen.scaffold import Draft, create, fresh_id, render, schema_url, taken_ids
+
+ENV = {"SOURCE_DATE_EPOCH": "1793491200", "GITHUB_ACTIONS": None}  # 2026-11-01
+FLAGS = ["--question", "How does soil moisture affect winter wheat yield?", "--section", "research", "--score", "7.5",
+         "--claims", "3", "--publisher", "Example Research", "--report-artifact", "--topics", "soil-moisture, wheat"]
+
+
+@pytest.fixture
+def registry(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    (tmp_path / "records").mkdir()
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def front_matter(path: Path) -> dict:
+    return yaml.safe_load(path.read_text().split("---\n")[1])
+
+
+def test_new_from_flags_passes_check(registry: Path) -> None:
+    result = CliRunner().invoke(main, ["new", *FLAGS], env=ENV)
+    assert result.exit_code == 0, result.output
+    rel = result.stdout.strip()
+    assert rel.startswith("records/") and rel.endswith(".md")
+    path = registry / rel
+    data = front_matter(path)
+    assert data["id"] == f"SRCH:{path.stem}"
+    assert data["submitted"].isoformat() == "2026-11-01"  # today from SOURCE_DATE_EPOCH
+    assert data["topics"] == ["soil-moisture", "wheat"]
+    assert data["review"] == {"score": 7.5} and data["claims"]["source_grounded"] == 3
+    assert path.read_text().splitlines()[1] == "# yaml-language-server: $schema=../site/schema/paper-manifest-v1.1.json"
+    check = CliRunner().invoke(main, ["check"], env=ENV)
+    assert check.exit_code == 0, check.output
+    assert f"{rel}:17:1: warning: the abstract is still the placeholder written by 'srchgen new'; replace it with the abstract" in check.stderr
+    strict = CliRunner().invoke(main, ["check", "--strict"], env=ENV)
+    assert strict.exit_code == 1
+
+
+def test_new_values_that_yaml_would_misread_are_quoted(registry: Path) -> None:
+    flags = ["--question", "Does 'no': yes # hold?", "--section", "mathematics", "--score", "10", "--claims", "0",
+             "--publisher", "no", "--title", "1984", "--no-report-artifact", "--date", "2026-05-28"]
+    result = CliRunner().invoke(main, ["new", *flags], env=ENV)
+    assert result.exit_code == 0, result.output
+    data = front_matter(registry / result.stdout.strip())
+    assert data["research_question"] == "Does 'no': yes # hold?"
+    assert data["publisher"] == "no" and data["title"] == "1984" and data["report_artifact"] is False
+    assert data["submitted"].isoformat() == "2026-05-28"
+    assert CliRunner().invoke(main, ["check"], env=ENV).exit_code == 0
+
+
+@pytest.mark.parametrize(
+    "change,message",
+    [
+        (["--score", "7.555"], "srchgen new: --score: review.score: at most two decimals, found 7.555"),
+        (["--claims", "-1"], "srchgen new: --claims: claims.source_grounded: must be >= 0, found number '-1'"),
+        (["--topics", "Soil Moisture"], "srchgen new: --topics: topics[0]: topic 'Soil Moisture' must be a lowercase slug such as 'vision-language-models'"),
+        (["--date", "2027-01-01"], "srchgen new: --date: submitted: 2027-01-01 is in the future (today is 2026-11-01)"),
+        (["--score", "11"], "srchgen new: --score: review.score: must be <= 10, found number '11.0'"),
+    ],
+)
+def test_new_rejects_invalid_values_and_writes_nothing(registry: Path, change: list[str], message: str) -> None:
+    flags = list(FLAGS)
+    if change[0] in flags:
+        flags[flags.index(change[0]) + 1] = change[1]
+    else:
+        flags += change
+    result = CliRunner().invoke(main, ["new", *flags], env=ENV)
+    assert result.exit_code == 2
+    assert message in result.stderr.splitlines()
+    assert list((registry / "records").iterdir()) == []
+
+
+def test_new_without_flags_and_no_terminal_is_usage_error(registry: Path) -> None:
+    result = CliRunner().invoke(main, ["new", "--question", "Q?"], env=ENV)
+    assert result.exit_code == 2
+    assert ("missing --section, --score, --claims, --publisher, --report-artifact or --no-report-artifact "
+            "(stdin is not a terminal, so srchgen new cannot ask)") in result.stderr
+    assert list((registry / "records").iterdir()) == []
+
+
+def test_new_asks_at_a_terminal(registry: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(cli, "_interactive", lambda: True)
+    answers = "How does soil salinity affect barley yield?\nbenchmarks\nsalinity,barley\n6.25\n4\nExample Lab\ny\n"
+    result = CliRunner().invoke(main, ["new"], input=answers, env=ENV)
+    assert result.exit_code == 0, result.output
+    path = registry / result.stdout.strip().splitlines()[-1]
+    data = front_matter(path)
+    assert data["section"] == "benchmarks" and data["topics"] == ["salinity", "barley"]
+    assert data["review"]["score"] == 6.25 and data["claims"]["source_grounded"] == 4 and data["report_artifact"] is True
+    assert CliRunner().invoke(main, ["check"], env=ENV).exit_code == 0
+
+
+def test_missing_records_folder_is_usage_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert CliRunner().invoke(main, ["new", *FLAGS], env=ENV).exit_code == 2
+
+
+def tokens(*values: str) -> Iterator[str]:
+    return iter(values)
+
+
+def test_fresh_id_skips_every_id_in_use(tmp_path: Path) -> None:
+    (tmp_path / "AAAAAAAA.md").write_text("---\nid: SRCH:AAAAAAAA\n---\n")
+    (tmp_path / "BBBBBBBB").mkdir()  # an artifact folder without its record
+    (tmp_path / "CCCCCCCC.md").write_text("---\nid: SRCH:dddddddd\n---\n")  # an id that is not its file name
+    assert taken_ids(tmp_path) >= {"AAAAAAAA", "BBBBBBBB", "CCCCCCCC", "DDDDDDDD"}
+    seq = tokens("aaaaaaaa", "bbbbbbbb", "dddddddd", "0a1b2c3d")
+    assert fresh_id(tmp_path, lambda n: next(seq)) == "0A1B2C3D"
+
+
+def test_fresh_id_is_random_hex() -> None:
+    import re
+
+    ids = {fresh_id(Path("/nonexistent")) for _ in range(20)}
+    assert len(ids) == 20 and all(re.fullmatch(r"[0-9A-F]{8}", i) for i in ids)
+
+
+def test_create_never_overwrites(tmp_path: Path) -> None:
+    draft = Draft("How does X affect Y?", "research", 5, 0, "P", False)
+    config = Config()
+    first = create(tmp_path, draft, config, token=lambda n: "0a0a0a0a")
+    before = first.read_bytes()
+    # the same random draw again: the id is taken, so a new one is drawn and the first file stays
+    seq = tokens("0a0a0a0a", "0b0b0b0b")
+    second = create(tmp_path, draft, config, token=lambda n: next(seq))
+    assert second.name == "0B0B0B0B.md" and first.read_bytes() == before
+
+
+def test_create_refuses_existing_file_even_if_id_check_raced(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from srchgen import scaffold
+
+    (tmp_path / "0C0C0C0C.md").write_text("someone else's record\n")
+    monkeypatch.setattr(scaffold, "fresh_id", lambda records_dir, token: "0C0C0C0C")
+    with pytest.raises(FileExistsError):
+        create(tmp_path, Draft("Q?", "research", 5, 0, "P", False), Config())
+    assert (tmp_path / "0C0C0C0C.md").read_text() == "someone else's record\n"
+
+
+def test_schema_url_uses_base_url() -> None:
+    assert schema_url(Config(base_url="https://org.github.io/repo")) == "https://org.github.io/repo/schema/paper-manifest-v1.1.json"
+    text = render(Draft("Q?", "research", 5, 0, "P", False), "0D0D0D0D", "https://x/schema.json")
+    assert text.splitlines()[1] == "# yaml-language-server: $schema=https://x/schema.json"
+
+
+def test_section_choices_match_the_schema() -> None:
+    from srchgen.schema import Section
+
+    assert cli._SECTIONS == [s.value for s in Section]
