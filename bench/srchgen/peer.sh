@@ -16,4 +16,4 @@ INCR=()                         # the normal build is the incremental one (cache
 CHECK_LAYOUT=srchgen            # check_output.py --layout srchgen
 VERIFY_CLEAN=1                  # after the edit phase: edited build == clean build, byte for byte
 record_file() { echo "records/$1.md"; }      # $1 = HEX (uppercase)
-peer_version() { echo "$("$SRCHGEN_BIN" --version 2>/dev/null | head -1) ($("$REL/../.venv/bin/python" --version 2>&1))"; }
+peer_version() { echo "$("$SRCHGEN_BIN" --version 2>/dev/null | head -1) at commit $(git -C "$REL/.." rev-parse --short HEAD 2>/dev/null)$(git -C "$REL/.." diff --quiet HEAD -- srchgen templates assets 2>/dev/null || echo '+changes') ($("$REL/../.venv/bin/python" --version 2>&1))"; }
