@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install site test bench serve fuzz clean
+.PHONY: install site test bench bench-scale serve fuzz clean
 
 $(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -24,6 +24,16 @@ test: $(STAMP)
 	bash scripts/ensure-sandbox-tools.sh
 	PYTHON=$(BIN)/python bash scripts/ensure-test-tools.sh
 	$(BIN)/python -m pytest -q
+
+# Issue 5: srchgen against Hugo, Pelican, MkDocs (and Jekyll at N <= 1000) on the same
+# generated registry; peers are installed when missing (bench/ensure-peers.sh). See BENCH.md.
+BENCH_N ?= 10000
+bench: $(STAMP)
+	for n in $(BENCH_N); do bench/run.sh $$n || exit 1; done
+
+# srchgen alone at 100,000 records: peak RSS <= 1 GiB, time <= 11 x the 10,000 time
+bench-scale: $(STAMP)
+	bench/run_scale.sh 100000
 
 serve: $(STAMP)
 	$(BIN)/srchgen serve

@@ -1,0 +1,269 @@
+#!/usr/bin/env python3
+"""results/N.tsv (+ N.checks.tsv, versions.tsv) -> the Markdown tables of BENCH.md.
+
+Usage: bench_table.py N [--seed S] [--edited SRCH:HEX] [--scale-ref M]
+
+Table 1, one row per peer (medians over the timed runs; exit != 0 rows ignored):
+full (clean build: no output dir, no cache) [min-max], ms/record, user/sys CPU
+of the full builds, no-op rebuild, one record edited, `srchgen check`, the
+peer's own incremental mode (no-op / edited) where it has one, srchgen's full
+build with Pagefind search, peak RSS (MiB; max over every phase except the
+search build of max(largest single process, sampled process-tree PSS)), and
+the output checks.
+Table 2, the targets of issue 5 as ratios srchgen/peer in the same run, met or not.
+Table 3, ratios srchgen/peer per phase against every peer.
+--scale-ref M (run_scale.sh): srchgen at N against srchgen at M: time per phase
+<= 1.1 x N/M x the M time, peak RSS <= 1 GiB (issue 5, N=100,000 vs M=10,000).
+"""
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import platform
+import statistics
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+PHASES = ["full", "noop", "edit", "check", "incr-noop", "incr-edit", "full-search"]
+RSS_MODES = {"warmup", "full", "noop", "edit", "check", "incr-prime", "incr-noop", "incr-edit"}
+
+
+def load(n: int | str) -> list[dict]:
+    """Rows of results/N.tsv."""
+    path = os.path.join(HERE, "results", "%s.tsv" % n)
+    if not os.path.isfile(path):
+        return []
+    with open(path, newline="") as f:
+        return list(csv.DictReader(f, delimiter="\t"))
+
+
+def load_checks(n: int | str) -> dict[str, dict[str, dict]]:
+    """peer -> phase -> check_output.py result."""
+    out: dict[str, dict[str, dict]] = {}
+    path = os.path.join(HERE, "results", "%s.checks.tsv" % n)
+    if os.path.isfile(path):
+        for line in open(path):
+            if line.strip():
+                peer, phase, js = line.rstrip("\n").split("\t", 2)
+                out.setdefault(peer, {})[phase] = json.loads(js)
+    return out
+
+
+class Stats:
+    """Medians per (peer, mode) and peak memory per peer."""
+
+    def __init__(self, rows: list[dict]) -> None:
+        self.rows = [r for r in rows if r["exit"] == "0"]
+        self.failed = {(r["peer"], r["mode"]) for r in rows if r["exit"] != "0"}
+        order = ["srchgen", "hugo", "pelican", "mkdocs", "jekyll"]
+        self.peers = sorted({r["peer"] for r in rows},
+                            key=lambda p: (order.index(p) if p in order else len(order), p))
+
+    def sel(self, peer: str, mode: str) -> list[dict]:
+        return [r for r in self.rows if r["peer"] == peer and r["mode"] == mode]
+
+    def med(self, peer: str, mode: str, col: str = "wall_s") -> float | None:
+        rs = self.sel(peer, mode)
+        return statistics.median(float(r[col]) for r in rs) if rs else None
+
+    def cpu(self, peer: str, mode: str) -> float | None:
+        """Median user+sys CPU seconds (less sensitive than wall time to other load)."""
+        rs = self.sel(peer, mode)
+        return statistics.median(float(r["user_s"]) + float(r["sys_s"]) for r in rs) if rs else None
+
+    def load(self, peer: str, mode: str = "full") -> float | None:
+        """Median number of cores other processes kept busy during the runs."""
+        rs = [r for r in self.sel(peer, mode) if r.get("other_cpu_s")]
+        return statistics.median(float(r["other_cpu_s"]) / max(float(r["wall_s"]), 0.01)
+                                 for r in rs) if rs else None
+
+    def span(self, peer: str, mode: str) -> tuple[float, float] | None:
+        rs = [float(r["wall_s"]) for r in self.sel(peer, mode)]
+        return (min(rs), max(rs)) if rs else None
+
+    def runs(self, peer: str, mode: str) -> int:
+        return len(self.sel(peer, mode))
+
+    def peak_mib(self, peer: str, modes: set[str] = RSS_MODES) -> tuple[float, float, float] | None:
+        """(peak, largest single process, sampled tree) in MiB."""
+        rs = [r for r in self.rows if r["peer"] == peer and r["mode"] in modes]
+        if not rs:
+            return None
+        single = max(int(r["maxrss_kb"]) for r in rs) / 1024.0
+        tree = max(int(r.get("tree_kb") or 0) for r in rs) / 1024.0
+        return max(single, tree), single, tree
+
+
+def fmt(x: float | None, nd: int = 2) -> str:
+    return "-" if x is None else "%.*f" % (nd, x)
+
+
+def peer_table(st: Stats, n: int, checks: dict) -> list[str]:
+    out = ["| peer | full build s, median [min-max] | ms/record | user s | sys s | no-op s "
+           "| 1 record edited s | check s | incr. no-op s | incr. edited s | full + search s "
+           "| peak RSS MiB (single / tree) | other load, cores | output checks |",
+           "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
+    for p in st.peers:
+        full = st.med(p, "full")
+        if full is None:
+            out.append("| %s | failed / not run | | | | | | | | | | | | |" % p)
+            continue
+        lo, hi = st.span(p, "full")
+        pk = st.peak_mib(p)
+        ch = checks.get(p, {})
+        ok = bool(ch) and all(c.get("ok") for c in ch.values())
+        bad = [k for k, c in ch.items() if not c.get("ok")]
+        chs = ("ok (%s)" % ", ".join(ch)) if ok else ("FAILED: %s" % ", ".join(bad)) if ch else "not checked"
+        cells = [fmt(st.med(p, m)) for m in ("noop", "edit", "check", "incr-noop", "incr-edit", "full-search")]
+        out.append("| %s | %.2f [%.2f-%.2f] | %.2f | %s | %s | %s | %.0f (%.0f / %.0f) | %s | %s |" % (
+            p, full, lo, hi, full * 1000.0 / n, fmt(st.med(p, "full", "user_s")),
+            fmt(st.med(p, "full", "sys_s")), " | ".join(cells), pk[0], pk[1], pk[2],
+            fmt(st.load(p)), chs))
+    return out
+
+
+TARGETS = [
+    # (label, srchgen mode, reference peer, reference mode, limit)
+    ("cold full build <= 0.5 x Hugo full", "full", "hugo", "full", 0.5),
+    ("cold full build <= 0.1 x Pelican full", "full", "pelican", "full", 0.1),
+    ("no-op rebuild <= 0.05 x Hugo full", "noop", "hugo", "full", 0.05),
+    ("one record edited <= 0.1 x Hugo full", "edit", "hugo", "full", 0.1),
+    ("srchgen check <= 0.2 x Hugo full", "check", "hugo", "full", 0.2),
+]
+
+
+def targets_table(st: Stats, checks: dict) -> tuple[list[str], int, int]:
+    """Issue 5 targets; returns lines, met count, total count."""
+    out = ["| target (issue 5) | srchgen | reference | ratio | limit | result | CPU-time ratio |",
+           "|---|---:|---:|---:|---:|---|---:|"]
+    met = total = 0
+    have = "srchgen" in st.peers
+    for label, mode, ref, rmode, limit in TARGETS:
+        r = st.med(ref, rmode)
+        s = st.med("srchgen", mode) if have else None
+        total += 1
+        if r is None:
+            out.append("| %s | %s | %s not run | - | %.2f | not measured | - |" % (label, fmt(s), ref, limit))
+        elif s is None:
+            out.append("| %s | not measured (budget %.2f s) | %.2f s | - | %.2f | not measured | - |"
+                       % (label, limit * r, r, limit))
+        else:
+            ok = s / r <= limit
+            met += ok
+            sc, rc = st.cpu("srchgen", mode), st.cpu(ref, rmode)
+            out.append("| %s | %.2f s | %.2f s | %.3f | %.2f | %s | %s |" % (
+                label, s, r, s / r, limit, "met" if ok else "**NOT MET**",
+                "%.3f" % (sc / rc) if sc is not None and rc else "-"))
+    total += 1
+    hp, sp = st.peak_mib("hugo"), st.peak_mib("srchgen") if have else None
+    if hp is None or sp is None:
+        out.append("| peak RSS <= Hugo's | %s | %s | - | 1.00 | not measured | |" % (
+            fmt(sp[0] if sp else None, 0) + (" MiB" if sp else ""),
+            fmt(hp[0] if hp else None, 0) + (" MiB" if hp else "")))
+    else:
+        ok = sp[0] <= hp[0]
+        met += ok
+        out.append("| peak RSS <= Hugo's | %.0f MiB | %.0f MiB | %.3f | 1.00 | %s | |" % (
+            sp[0], hp[0], sp[0] / hp[0], "met" if ok else "**NOT MET**"))
+    if have:
+        total += 1
+        ch = checks.get("srchgen", {})
+        ok = bool(ch) and all(c.get("ok") for c in ch.values())
+        eq = ch.get("edit-equals-clean", {}).get("ok")
+        met += ok
+        out.append("| outputs checked; edited build == clean build | %s | | | | %s | |" % (
+            "edit == clean: %s" % ("yes" if eq else "no" if eq is False else "not run"),
+            "met" if ok else "**NOT MET**"))
+    return out, met, total
+
+
+def ratio_table(st: Stats) -> list[str]:
+    """srchgen/peer per phase (the peer's own phase: full vs full, no-op vs no-op, ...)."""
+    if "srchgen" not in st.peers or len(st.peers) < 2:
+        return []
+    out = ["| srchgen / peer | full | no-op | 1 record edited | edited vs peer's best edit mode | peak RSS |",
+           "|---|---:|---:|---:|---:|---:|"]
+    for p in st.peers:
+        if p == "srchgen":
+            continue
+
+        def ratio(a: float | None, b: float | None) -> str:
+            return "-" if a is None or not b else "%.3f" % (a / b)
+        best_edit = min([x for x in (st.med(p, "edit"), st.med(p, "incr-edit")) if x is not None],
+                        default=None)
+        sp, pp = st.peak_mib("srchgen"), st.peak_mib(p)
+        out.append("| %s | %s | %s | %s | %s | %s |" % (
+            p, ratio(st.med("srchgen", "full"), st.med(p, "full")),
+            ratio(st.med("srchgen", "noop"), st.med(p, "noop")),
+            ratio(st.med("srchgen", "edit"), st.med(p, "edit")),
+            ratio(st.med("srchgen", "edit"), best_edit),
+            ratio(sp[0] if sp else None, pp[0] if pp else None)))
+    return out
+
+
+def scale_table(st: Stats, n: int, ref_n: int) -> list[str]:
+    """srchgen at N against srchgen at ref_n (issue 5: no super-linear step)."""
+    ref = Stats(load(ref_n))
+    factor = 1.1 * n / ref_n
+    out = ["| srchgen phase | N=%d s | N=%d s | ratio | limit | result |" % (ref_n, n),
+           "|---|---:|---:|---:|---:|---|"]
+    for mode in ("full", "noop", "edit", "check", "full-search"):
+        a, b = ref.med("srchgen", mode), st.med("srchgen", mode)
+        if a is None or b is None:
+            out.append("| %s | %s | %s | - | %.1f | not measured |" % (mode, fmt(a), fmt(b), factor))
+            continue
+        out.append("| %s | %.2f | %.2f | %.2f | %.1f | %s |" % (
+            mode, a, b, b / a, factor, "met" if b / a <= factor else "**NOT MET**"))
+    pk = st.peak_mib("srchgen")
+    if pk is None:
+        out.append("| peak RSS <= 1024 MiB | | - | | | not measured |")
+    else:
+        out.append("| peak RSS <= 1024 MiB | | %.0f MiB | | | %s |" % (
+            pk[0], "met" if pk[0] <= 1024 else "**NOT MET**"))
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("n", type=int)
+    ap.add_argument("--seed", default="1")
+    ap.add_argument("--edited", default="?")
+    ap.add_argument("--scale-ref", type=int, default=0)
+    a = ap.parse_args()
+    st = Stats(load(a.n))
+    checks = load_checks(a.n)
+    versions = {}
+    vpath = os.path.join(HERE, "results", "versions.tsv")
+    if os.path.isfile(vpath):
+        for line in open(vpath):
+            if "\t" in line:
+                k, v = line.rstrip("\n").split("\t", 1)
+                versions[k] = v
+    runs = max((st.runs(p, "full") for p in st.peers), default=0)
+    lines = ["## N = {:,} records (seed {}, {} timed runs per phase, medians)".format(a.n, a.seed, runs), "",
+             "Machine: %d cores, %s, Python %s. Edited record: %s." % (
+                 os.cpu_count() or 0, platform.platform(terse=True), platform.python_version(), a.edited),
+             ""]
+    lines += peer_table(st, a.n, checks)
+    lines += [""]
+    if a.scale_ref:
+        lines += scale_table(st, a.n, a.scale_ref)
+    else:
+        tt, met, total = targets_table(st, checks)
+        lines += tt
+        lines += ["", "Targets met: %d of %d." % (met, total)
+                  + ("" if a.n == 10000 else " (Issue 5 sets these targets at N = 10,000;"
+                     " at other N they are shown for reference.)")]
+        rt = ratio_table(st)
+        if rt:
+            lines += [""] + rt
+    lines += ["", "Versions: " + "; ".join("%s: %s" % (p, versions.get(p, "?")) for p in st.peers)]
+    failed = sorted("%s %s" % fm for fm in st.failed)
+    if failed:
+        lines += ["", "Failed or timed-out runs (excluded): " + ", ".join(failed)]
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()
