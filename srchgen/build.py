@@ -269,7 +269,7 @@ def build(project: Project, strict: bool = False, search: bool | None = None) ->
             if s.entry is None and s.remote is None and plan.record_stale(s, env, related):
                 fresh = process(project, project.records / s.name, s.stat, checker, want_entry=True)
                 s.entry, s.source, s.facts = fresh.entry, fresh.source, fresh.facts
-        stream = site_outputs(scanned, report.summaries, config, r, plan, env, asset_outputs(project))
+        stream = site_outputs(scanned, report.summaries, config, r, plan, env, asset_outputs(project), related)
         want_search = config.search if search is None else search
         if site_ok:
             # The state names what is on disk; a build killed while updating must not leave it
@@ -297,7 +297,8 @@ def build(project: Project, strict: bool = False, search: bool | None = None) ->
                 if want_search:
                     run_pagefind(staging, report)
 
-            report.files += write_site(plan.hashing(stream), [], out, finish, start)
+            written = write_site(plan.hashing(stream), [], out, finish, start)
+            report.files += written  # after write_site: `finish` has added the worker's files
             worker = None if worker is None else (worker.close() or None)
     finally:
         if worker is not None:
@@ -390,6 +391,7 @@ class Plan:
         self.files: dict[str, str] = {}
         self.search_dirty = False
         self._by_record: dict[str, list[str]] = {}
+        self._record_keys: dict[str, str] = {}
         for path in old_files:
             if path.startswith("records/"):
                 self._by_record.setdefault(path.split("/", 2)[1], []).append(path)
@@ -412,6 +414,12 @@ class Plan:
             self.files[path] = self.old_files[path]
 
     def record_key(self, sm: Summary, env: str, related: Sequence[Summary]) -> str:
+        key = self._record_keys.get(sm.id)
+        if key is None:
+            key = self._record_keys[sm.id] = self._record_key(sm, env, related)
+        return key
+
+    def _record_key(self, sm: Summary, env: str, related: Sequence[Summary]) -> str:
         """A record page shows its manifest, derived fields and body (all in its feed and JSON texts) and its related records' titles."""
         return digest(env, sm.content_key, *(f"{o.hex}\x1f{o.short_title}" for o in related))
 
@@ -466,11 +474,11 @@ def asset_outputs(project: Project) -> list[Output]:
 
 
 def site_outputs(
-    scanned: Sequence[Scanned], summaries: list[Summary], config: Config, r: Renderer, plan: Plan, env: str, assets: list[Output]
+    scanned: Sequence[Scanned], summaries: list[Summary], config: Config, r: Renderer, plan: Plan, env: str, assets: list[Output],
+    related: dict[str, list[Summary]],
 ) -> Iterator[Output]:
     """Every file of the site, streamed; pages whose inputs did not change are not rendered again."""
     rules = guide(config)
-    related = related_of(summaries)
     pages: list[str] = [routes.HOME]
     for s in scanned:
         sm = s.summary

@@ -101,7 +101,7 @@ def fingerprint(root: Path, records: Path, out: Path, options: Iterable[str]) ->
 def _read(path: Path) -> Any:
     try:
         with open(path, "rb") as f:
-            return marshal.load(f)
+            return marshal.loads(f.read())
     except (OSError, EOFError, ValueError, TypeError):
         return None
 
@@ -110,7 +110,7 @@ def _write(path: Path, value: Any) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + f".tmp-{os.getpid()}")
     with open(tmp, "wb") as f:
-        marshal.dump(value, f)
+        f.write(marshal.dumps(value))
     os.replace(tmp, path)
 
 
