@@ -185,18 +185,9 @@ _SECTIONS = ["research", "benchmarks", "mathematics"]  # schema.Section, without
 def new_cmd(records: str | None, question: str | None, section: str | None, topics: str | None, score: float | None,
             claims: int | None, publisher: str | None, title: str | None, report_artifact: bool | None, submitted: Any) -> None:
     """Scaffold records/<HEX>.md with a fresh random id; prints its path. Never overwrites."""
-    from srchgen.config import load_config
-    from srchgen.errors import ConfigError
     from srchgen.scaffold import Draft, ScaffoldError, create, flag_for
 
-    root = Path.cwd()
-    try:
-        config = load_config(root)
-    except ConfigError as e:
-        _fail_usage(e.problems)
-    records_dir = Path(records) if records else root / "records"
-    if not records_dir.is_dir():
-        raise click.UsageError(f"records directory not found: {records or 'records'} (run in a registry folder or pass --records)")
+    _, records_dir, display, config = _registry_context(records)
     values: dict[str, Any] = {"question": question, "section": section, "score": score, "claims": claims,
                               "publisher": publisher, "report_artifact": report_artifact}
     missing = [k for k, v in values.items() if v is None]
@@ -223,9 +214,8 @@ def new_cmd(records: str | None, question: str | None, section: str | None, topi
         submitted=submitted.date() if submitted else config.today,
         **values,
     )
-    display = records if records and not Path(records).is_absolute() else shown(records_dir)
     try:
-        path = create(records_dir, draft, config, display.rstrip("/") or ".")
+        path = create(records_dir, draft, config, display)
     except ScaffoldError as e:
         for p in e.problems:
             flag = flag_for(p.message)
@@ -237,8 +227,8 @@ def new_cmd(records: str | None, question: str | None, section: str | None, topi
 # --------------------------------------------------------------------------- gate (issue 7, SPEC §2 and §3)
 
 
-def _gate_context(records: str | None) -> tuple[Path, Path, str, Any]:
-    """(root, records dir, records as shown, config) for the gate commands; config errors exit 2."""
+def _registry_context(records: str | None) -> tuple[Path, Path, str, Any]:
+    """(root, records dir, records as shown, config) for `new` and the gate commands; config errors exit 2."""
     from srchgen.config import load_config
     from srchgen.errors import ConfigError
 
@@ -291,7 +281,7 @@ def gate_payload_cmd(record_id: str, records: str | None, outcome: str | None, a
     """Print the canonical text that is signed for the record's evaluation (SPEC §2), byte for byte."""
     from srchgen.gate_ops import GateError, current_payload, find_record, prospective_payload
 
-    _, records_dir, display, _ = _gate_context(records)
+    _, records_dir, display, _ = _registry_context(records)
     if at is not None and outcome is None:
         raise click.UsageError("--at needs --outcome (without them the current evaluation is printed)")
     try:
@@ -334,7 +324,7 @@ def gate_record_cmd(record_id: str, outcome: str, key: str, at: str | None, reco
     """
     from srchgen.gate_ops import GateError, find_record
 
-    root, records_dir, display, config = _gate_context(records)
+    root, records_dir, display, config = _registry_context(records)
     when = _at(at)
     try:
         target = find_record(records_dir, display, record_id)
@@ -359,7 +349,7 @@ def gate_run_cmd(record_id: str, records: str | None, timeout: float | None, mem
     """
     from srchgen.gate_ops import GateError, find_record, overall, run_checks
 
-    root, records_dir, display, config = _gate_context(records)
+    root, records_dir, display, config = _registry_context(records)
     when = _at(at) if key else None
     try:
         target = find_record(records_dir, display, record_id)

@@ -6,6 +6,7 @@ import hashlib
 import subprocess
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner, Result
 
 from srchgen.cli import main
@@ -86,3 +87,20 @@ def make_registry(root: Path, keys_dir: Path, signers: bool = True, script: str 
 def cli(*args: str) -> Result:
     """Run srchgen in the current directory; stderr kept apart from stdout."""
     return CliRunner().invoke(main, list(args), catch_exceptions=False)
+
+
+@pytest.fixture(scope="module")
+def keys(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Throwaway ed25519 keys: 'pipeline' (allowed) and 'stranger' (not)."""
+    d = tmp_path_factory.mktemp("keys")
+    for name in ("pipeline", "stranger"):
+        keygen(d / name, name)
+    return d
+
+
+@pytest.fixture
+def registry(tmp_path: Path, keys: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A registry with a repro-script record and gate_signers naming the pipeline key; it is the cwd."""
+    root = make_registry(tmp_path / "reg", keys)
+    monkeypatch.chdir(root)
+    return root

@@ -13,26 +13,13 @@ from pathlib import Path
 
 import pytest
 
-from tests.gatekit import AT, HEX, RID, cli, fingerprint, keygen, make_registry, public_line, record_text, sha
+from tests.gatekit import AT, HEX, RID, cli, fingerprint, keygen, keys, make_registry, public_line, record_text, registry, sha  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.skipif(shutil.which("ssh-keygen") is None, reason="ssh-keygen (openssh-client) is not installed")
 
 RECORD = f"records/{HEX}.md"
 
 
-@pytest.fixture(scope="module")
-def keys(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    d = tmp_path_factory.mktemp("keys")
-    for name in ("pipeline", "stranger"):
-        keygen(d / name, name)
-    return d
-
-
-@pytest.fixture
-def registry(tmp_path: Path, keys: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    root = make_registry(tmp_path / "reg", keys)
-    monkeypatch.chdir(root)
-    return root
 
 
 @pytest.fixture

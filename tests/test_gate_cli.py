@@ -11,7 +11,7 @@ import pytest
 
 from srchgen import sandbox
 from srchgen.sandbox import sandbox_unavailable
-from tests.gatekit import AT, HEX, RID, cli, fingerprint, keygen, make_registry, public_line, record_text, sha
+from tests.gatekit import AT, HEX, RID, cli, fingerprint, keygen, keys, make_registry, public_line, record_text, registry, sha  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.skipif(shutil.which("ssh-keygen") is None, reason="ssh-keygen (openssh-client) is not installed")
 NO_SANDBOX = sandbox_unavailable()
@@ -22,19 +22,6 @@ H_SCRIPT = sha('print("accuracy 0.93")\nprint("n 120")\n')
 H_RESULTS = sha("accuracy 0.93\nn 120\n")
 
 
-@pytest.fixture(scope="module")
-def keys(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    d = tmp_path_factory.mktemp("keys")
-    for name in ("pipeline", "stranger"):
-        keygen(d / name, name)
-    return d
-
-
-@pytest.fixture
-def registry(tmp_path: Path, keys: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    root = make_registry(tmp_path / "reg", keys)
-    monkeypatch.chdir(root)
-    return root
 
 
 def derived() -> dict:
