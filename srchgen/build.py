@@ -27,7 +27,7 @@ from srchgen.render import Facet, Output, Renderer, count_by, facets, make_envir
 from srchgen.schema import Record, Section, json_schema
 from srchgen.source import SourceFile, load_source, record_files
 from srchgen.summary import Summary, digest
-from srchgen.validate import Facts, registry_problems, validate_one, written_id
+from srchgen.validate import Facts, Valid, registry_problems, validate_one, written_id
 from srchgen.write import apply_changes, fill, recover, write_site
 
 if TYPE_CHECKING:
@@ -153,7 +153,7 @@ def process(project: Project, file: Path, st: tuple[int, int, int], check_signat
     if want_entry and not any(p.severity == "error" for p in scanned.problems):
         # Who signed comes from the same (memoised) verification that just passed (SPEC §2).
         signer = check_signature.signer(rec) if check_signature is not None else None
-        scanned.entry = make_entry(_valid(src, rec), project.config, signer)
+        scanned.entry = make_entry(Valid(src, rec), project.config, signer)
     return scanned
 
 
@@ -166,12 +166,6 @@ def process_all(project: Project, todo: Sequence[tuple[Path, tuple[int, int, int
 
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
         return list(pool.map(lambda item: process(project, item[0], item[1], checker, want_entries), todo))
-
-
-def _valid(src: SourceFile, rec: Record):  # type: ignore[no-untyped-def]
-    from srchgen.validate import Valid
-
-    return Valid(src, rec)
 
 
 def scan(project: Project, state: dict[str, Any], want_entries: bool) -> list[Scanned]:

@@ -14,6 +14,7 @@ from click.testing import CliRunner
 
 from srchgen.build import Project, build
 from srchgen.config import Config, load_config
+from tests.gatekit import keys, registry  # noqa: F401  (gate fixtures: throwaway SSH keys, a signed registry)
 
 TESTS = Path(__file__).resolve().parent
 REPO = TESTS.parent

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.gatekit import AT, HEX, RID, cli, fingerprint, keygen, keys, make_registry, public_line, record_text, registry, sha  # noqa: F401 (fixtures)
+from tests.gatekit import AT, HEX, RID, cli, fingerprint, make_registry, public_line, record_text, sha
 
 pytestmark = pytest.mark.skipif(shutil.which("ssh-keygen") is None, reason="ssh-keygen (openssh-client) is not installed")
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import shutil
 from pathlib import Path
@@ -11,7 +10,7 @@ import pytest
 
 from srchgen import sandbox
 from srchgen.sandbox import sandbox_unavailable
-from tests.gatekit import AT, HEX, RID, cli, fingerprint, keygen, keys, make_registry, public_line, record_text, registry, sha  # noqa: F401 (fixtures)
+from tests.gatekit import AT, HEX, RID, cli, fingerprint, make_registry, sha
 
 pytestmark = pytest.mark.skipif(shutil.which("ssh-keygen") is None, reason="ssh-keygen (openssh-client) is not installed")
 NO_SANDBOX = sandbox_unavailable()
