@@ -25,8 +25,8 @@ from srchgen.entry import Entry, make_entry
 from srchgen.errors import Problem, sort_problems
 from srchgen.render import Facet, Output, Renderer, count_by, facets, make_environment, theme_dir
 from srchgen.schema import Record, Section, json_schema
-from srchgen.source import SourceFile, load_source, record_files
-from srchgen.summary import Summary, digest
+from srchgen.source import SourceFile, load_source
+from srchgen.summary import Summary, digest, facts_of, listing_order
 from srchgen.validate import Facts, Valid, registry_problems, validate_one, written_id
 from srchgen.write import apply_changes, fill, recover, write_site
 
@@ -77,7 +77,8 @@ class Scanned:
     entry: Entry | None = None
     cached: tuple[Any, ...] | None = None  # the cache row to keep when reused
     remote: tuple[Any, ...] | None = None  # (artifact stats, problems) of a record the worker process holds
-    other_id: str | None = None  # the id written in a file that failed the schema (worker records)
+    other_id: str | None = None  # the id written in a file that failed the schema
+    arts: tuple[tuple[str, int, int, int], ...] = ()  # stats of the artifacts it publishes (cache validity)
 
 
 def signature_checker(project: Project) -> "SignatureChecker | None":
@@ -148,13 +149,21 @@ def process(project: Project, file: Path, st: tuple[int, int, int], check_signat
     scanned.problems += found
     scanned.source, scanned.record = src, rec
     if rec is None:
+        scanned.other_id = written_id(src)
         return scanned
     scanned.facts = Facts.of(src, rec)
     if want_entry and not any(p.severity == "error" for p in scanned.problems):
         # Who signed comes from the same (memoised) verification that just passed (SPEC §2).
         signer = check_signature.signer(rec) if check_signature is not None else None
         scanned.entry = make_entry(Valid(src, rec), project.config, signer)
+    # The parse tree and its positions are most of a record's memory; keep only what is used later.
+    scanned.arts = _artifact_stats(src, project.records)
+    scanned.source = scanned.record = None
     return scanned
+
+
+def _artifact_stats(src: SourceFile, records: Path) -> tuple[tuple[str, int, int, int], ...]:
+    return tuple((rel, *_stat(records / rel)) for rel, fact in sorted(src.artifacts.items()) if fact.source is not None)
 
 
 def process_all(project: Project, todo: Sequence[tuple[Path, tuple[int, int, int]]], checker: "SignatureChecker | None", want_entries: bool) -> list[Scanned]:
@@ -168,44 +177,72 @@ def process_all(project: Project, todo: Sequence[tuple[Path, tuple[int, int, int
         return list(pool.map(lambda item: process(project, item[0], item[1], checker, want_entries), todo))
 
 
-def scan(project: Project, state: dict[str, Any], want_entries: bool) -> list[Scanned]:
-    """Every record file: reused from the cache when its bytes and artifacts are unchanged, else processed."""
-    reused, todo = triage(project, state)
+def scan(project: Project, state: dict[str, Any]) -> list[Scanned]:
+    """Every record file, validated: reused from the cache when its bytes and artifacts are
+    unchanged, else processed (half of them in a forked worker when there are many)."""
+    reused, todo = triage(project, state, summaries=False)
     checker = signature_checker(project)
-    return reused + process_all(project, todo, checker, want_entries)
+    if not (parallel.available() and len(todo) >= parallel.MIN_RECORDS):
+        return reused + process_all(project, todo, checker, False)
+    theirs, todo = parallel.split(todo)
+
+    def phase1() -> list[tuple[Any, ...]]:
+        return [_plain(process(project, file, st, checker, False)) for file, st in theirs]
+
+    worker = parallel.Worker(phase1, lambda message: None)
+    try:
+        mine = process_all(project, todo, checker, False)
+        return reused + mine + [_remote(t) for t in worker.receive()]
+    finally:
+        worker.abort()
 
 
-def triage(project: Project, state: dict[str, Any]) -> tuple[list[Scanned], list[tuple[Path, tuple[int, int, int]]]]:
+def _plain(s: Scanned) -> tuple[Any, ...]:
+    """A processed record as plain values, for the trip from the worker process (see _remote)."""
+    f = s.facts
+    return (
+        s.name, s.stat, [(p.path, p.line, p.col, p.message, p.severity) for p in s.problems],
+        (f.path, f.id, f.doi, f.related, f.question, f.pos) if f else None,
+        s.other_id, s.summary.freeze() if s.summary else None, s.summary.texts if s.summary else None, s.arts,
+    )
+
+
+def triage(project: Project, state: dict[str, Any], summaries: bool = True) -> tuple[list[Scanned], list[tuple[Path, tuple[int, int, int]]]]:
     """Split the record files into those the cache still describes and those to process."""
     rows: dict[str, tuple[Any, ...]] = state.get("records", {})
     blob = memoryview(state.get("texts", b""))
     reused, todo = [], []
-    for file in record_files(project.records):
+    with os.scandir(project.records) as it:
+        entries = sorted((e for e in it if e.name.endswith(".md")), key=lambda e: e.name)  # as source.record_files
+    for entry in entries:
         try:
-            st = _stat(file)
+            stat = entry.stat(follow_symlinks=False)
+            st = (stat.st_size, stat.st_mtime_ns, stat.st_ino)
         except OSError:
             st = (-1, -1, -1)
-        row = rows.get(file.name)
-        if row is not None and row[3] is not None and tuple(row[0]) == st and _artifacts_unchanged(row[1], project.records):
-            (a, b), (c, d), (e, f) = row[4]
-            summary = Summary.thaw(row[3], (blob[a:b], blob[c:d], blob[e:f]))
-            reused.append(Scanned(file.name, st, _thaw_problems(row[2]), summary, summary.facts, cached=row))
+        row = rows.get(entry.name)
+        if row is not None and row[3] is not None and tuple(row[0]) == st and (not row[1] or _artifacts_unchanged(row[1], project.records)):
+            summary = None
+            if summaries:
+                (a, b), (c, d), (e, f) = row[4]
+                summary = Summary(row[3], (blob[a:b], blob[c:d], blob[e:f]))
+            reused.append(Scanned(entry.name, st, _thaw_problems(row[2]) if row[2] else [], summary, facts_of(row[3]), cached=row))
         else:
-            todo.append((file, st))
+            todo.append((project.records / entry.name, st))
     return reused, todo
 
 
 def _problems(scanned: Sequence[Scanned]) -> list[Problem]:
     problems = [p for s in scanned for p in s.problems]
-    other_ids = frozenset(i for s in scanned if s.facts is None for i in [s.other_id or written_id(s.source)] if i)
+    other_ids = frozenset(i for s in scanned if s.facts is None for i in [s.other_id] if i)
     problems += registry_problems([s.facts for s in scanned if s.facts is not None], other_ids)
     return sort_problems(problems)
 
 
 def check(project: Project, strict: bool = False) -> Report:
     """Validate every record; writes nothing (reads the build cache when it is fresh)."""
-    state = cache.load_state(project.out, env_key(project))
-    scanned = scan(project, state, want_entries=False)
+    state = cache.load_state(project.out, env_key(project), texts=False)
+    scanned = scan(project, state)
     report = Report(problems=_problems(scanned), reused=sum(s.cached is not None for s in scanned), records=len(scanned))
     if strict:
         report.problems = [p.as_error() for p in report.problems]
@@ -217,7 +254,7 @@ def summarize(e: Entry, config: Config, r: Renderer, facts: Facts) -> Summary:
     item = feeds.fragment(feeds.feed_item(e, config)).encode("utf-8")
     record_json = feeds.fragment(feeds.record_dict(e, config)).encode("utf-8")
     atom = r.atom_entry(e)
-    return Summary(
+    return Summary.make(
         e.id, e.hex, e.short_title, rec.display_title, rec.submitted, e.updated, rec.review.score, rec.section,
         tuple(rec.topics), tuple(rec.related), d.tier, d.gate.status, d.level, d.status, rec.publisher, rec.doi,
         item, record_json, atom, facts, digest(item, record_json),
@@ -253,16 +290,20 @@ def build(project: Project, strict: bool = False, search: bool | None = None) ->
         for s in scanned:
             if s.entry is not None and s.facts is not None:
                 s.summary = summarize(s.entry, config, r, s.facts)
-        scanned.sort(key=lambda s: s.summary.sort_key)  # type: ignore[union-attr]
+        scanned = listing_order(scanned, lambda s: s.summary.t)  # type: ignore[union-attr]
         report.summaries = [s.summary for s in scanned]  # type: ignore[misc]
         old_pages: dict[str, str] = state.get("pages", {}) if site_ok else {}
         old_files: dict[str, str] = state.get("files", {}) if site_ok else {}
         plan = Plan(old_pages, old_files)
+        registry = registry_key(scanned)
+        # Every record's listing row, topics and related ids as last time: no listing, facet or
+        # registry page can differ, and a record's page can change only if its own bytes did.
+        plan.same_registry = bool(old_pages) and state.get("registry") == registry
         related = related_of(report.summaries)
         for s in scanned:
-            if s.entry is None and s.remote is None and plan.record_stale(s, env, related):
+            if s.entry is None and s.remote is None and not plan.same_registry and plan.record_stale(s, env, related):
                 fresh = process(project, project.records / s.name, s.stat, checker, want_entry=True)
-                s.entry, s.source, s.facts = fresh.entry, fresh.source, fresh.facts
+                s.entry, s.facts, s.arts = fresh.entry, fresh.facts, fresh.arts
         stream = site_outputs(scanned, report.summaries, config, r, plan, env, asset_outputs(project), related)
         want_search = config.search if search is None else search
         if site_ok:
@@ -299,8 +340,15 @@ def build(project: Project, strict: bool = False, search: bool | None = None) ->
             worker.abort()
     blob = cache.TextBlob(out, state)
     rows = {s.name: _cache_row(s, project.records, blob) for s in scanned}
-    cache.save_state(out, {"env": env, "site": cache.site_identity(out), "records": rows, "pages": plan.pages, "files": plan.files}, blob)
+    cache.save_state(
+        out, {"env": env, "site": cache.site_identity(out), "records": rows, "pages": plan.pages, "files": plan.files, "registry": registry}, blob
+    )
     return report
+
+
+def registry_key(scanned: Sequence[Scanned]) -> str:
+    """Digest of every record's listing key (`Summary.listing_key`), by file name."""
+    return digest(*sorted(f"{s.name}\x1d{s.summary.listing_key}" for s in scanned))  # type: ignore[union-attr]
 
 
 def _start_worker(project: Project, r: Renderer, todo: list[tuple[Path, tuple[int, int, int]]], checker: "SignatureChecker | None") -> parallel.Worker:
@@ -314,14 +362,7 @@ def _start_worker(project: Project, r: Renderer, todo: list[tuple[Path, tuple[in
             held.append(s)
             if s.entry is not None and s.facts is not None:
                 s.summary = summarize(s.entry, project.config, r, s.facts)
-            arts = tuple((rel, *_stat(project.records / rel)) for rel, fact in sorted(s.source.artifacts.items()) if fact.source is not None) if s.source else ()
-            f = s.facts
-            out.append((
-                s.name, s.stat, [(p.path, p.line, p.col, p.message, p.severity) for p in s.problems],
-                (f.path, f.id, f.doi, f.related, f.question, f.pos) if f else None,
-                None if s.facts is not None else written_id(s.source),
-                s.summary.freeze() if s.summary else None, s.summary.texts if s.summary else None, arts,
-            ))
+            out.append(_plain(s))
         return out
 
     def phase2(message: Any) -> list[tuple[str, str]]:
@@ -345,7 +386,7 @@ def _start_worker(project: Project, r: Renderer, todo: list[tuple[Path, tuple[in
 
 def _remote(t: tuple[Any, ...]) -> Scanned:
     name, st, problems, facts, other_id, frozen, texts, arts = t
-    summary = Summary.thaw(frozen, texts) if frozen is not None else None
+    summary = Summary(frozen, texts) if frozen is not None else None
     f = Facts(facts[0], facts[1], facts[2], tuple(facts[3]), facts[4], dict(facts[5])) if facts else None
     s = Scanned(name, tuple(st), _thaw_problems(problems), summary, f, remote=(arts, problems), other_id=other_id)  # type: ignore[arg-type]
     return s
@@ -358,9 +399,8 @@ def _cache_row(s: Scanned, records: Path, blob: "cache.TextBlob") -> tuple[Any, 
         return blob.keep(s.cached)
     if s.remote is not None:
         return (s.stat, s.remote[0], s.remote[1], s.summary.freeze(), blob.add(s.summary.texts))
-    arts = tuple((rel, *_stat(records / rel)) for rel, fact in sorted(s.source.artifacts.items()) if fact.source is not None) if s.source else ()
     problems = [(p.path, p.line, p.col, p.message, p.severity) for p in s.problems]
-    return (s.stat, arts, problems, s.summary.freeze(), blob.add(s.summary.texts))
+    return (s.stat, s.arts, problems, s.summary.freeze(), blob.add(s.summary.texts))
 
 
 def related_of(summaries: Sequence[Summary]) -> dict[str, list[Summary]]:
@@ -384,6 +424,7 @@ class Plan:
         self.pages: dict[str, str] = {}
         self.files: dict[str, str] = {}
         self.search_dirty = False
+        self.same_registry = False
         self._by_record: dict[str, list[str]] = {}
         self._record_keys: dict[str, str] = {}
         for path in old_files:
@@ -401,6 +442,15 @@ class Plan:
 
     def keep(self, path: str) -> None:
         self.files[path] = self.old_files[path]
+
+    def keep_registry_pages(self, remade: tuple[str, ...]) -> None:
+        """Keep every page and file outside records/ as the last build wrote it, but those under `remade`."""
+        for path, key in self.old_pages.items():
+            if not path.startswith("records/"):
+                self.pages[path] = key
+        for path, h in self.old_files.items():
+            if not path.startswith(("records/", *remade)):
+                self.files[path] = h
 
     def keep_record(self, hex_id: str) -> None:
         """Keep every file under records/<HEX>/ as the last build wrote it."""
@@ -479,6 +529,10 @@ def site_outputs(
         assert sm is not None
         path = routes.record_page(sm.hex)
         pages.append(path)
+        if plan.same_registry and s.entry is None and s.remote is None:
+            plan.pages[path] = plan.old_pages[path]
+            plan.keep_record(sm.hex)
+            continue
         plan.pages[path] = plan.record_key(sm, env, related[sm.id])
         if s.remote is not None:
             continue  # the worker process writes this record's files
@@ -487,6 +541,12 @@ def site_outputs(
             continue
         yield r.record_page(s.entry, related[sm.id], rules)
         yield from feeds.record_files(s.entry, config)
+        s.entry = None  # written: its parsed record and HTML are not needed again (peak memory)
+    if plan.same_registry:
+        plan.keep_registry_pages(remade=("assets/",) + REGISTRY_TEXTS)
+        yield from registry_texts(summaries, config, r)
+        yield from assets
+        return
     counts = {
         "tier": count_by(summaries, lambda e: e.tier),
         "gate": count_by(summaries, lambda e: e.gate),
@@ -530,15 +590,23 @@ def aggregate_outputs(
     yield r.simple("graph.html", routes.GRAPH, "graph", entries=shown, edges=graph_edges, related=related, drawing=drawing)
     yield r.simple("search.html", routes.SEARCH, "search")
     yield r.simple("404.html", routes.NOT_FOUND, "")
-    yield feeds.json_feed(summaries, config)
-    yield r.atom(summaries)
-    yield feeds.records_json(summaries)
+    yield from registry_texts(summaries, config, r)
     yield finder.filter_output(summaries)
     yield Output(routes.SCHEMA, feeds.dumps(json_schema()))
     yield feeds.robots(config)
     yield Output(".nojekyll", b"")
     if config.cname:
         yield Output("CNAME", (config.cname.strip() + "\n").encode("ascii"))
+
+
+REGISTRY_TEXTS = (routes.FEED_JSON, routes.FEED_ATOM, routes.RECORDS_JSON)
+
+
+def registry_texts(summaries: list[Summary], config: Config, r: Renderer) -> Iterator[Output]:
+    """The feeds and records.json: every record's texts in listing order (REGISTRY_TEXTS)."""
+    yield feeds.json_feed(summaries, config)
+    yield r.atom(summaries)
+    yield feeds.records_json(summaries)
 
 
 def pagefind_command(site: Path, output: Path | None = None) -> list[str] | None:

@@ -24,7 +24,7 @@ from typing import Any, Iterable
 
 from srchgen import __version__
 
-FORMAT = 4
+FORMAT = 5
 DIR = ".srchgen-cache"
 _DEPENDENCIES = ("cmarkgfm", "nh3", "jinja2", "markupsafe", "pydantic", "pyyaml", "pagefind-bin")
 
@@ -156,14 +156,16 @@ def dependency_versions() -> str:
     return ",".join(out)
 
 
-def load_state(out: Path, env: str) -> dict[str, Any]:
+def load_state(out: Path, env: str, texts: bool = True) -> dict[str, Any]:
     """The per-record and per-output state of the last build, when it was made with the same env key.
 
     Records' big texts (feed item, records.json element, Atom entry) live in one blob beside
-    it, read as bytes and sliced, so loading costs no object per text."""
+    it, read as bytes and sliced, so loading costs no object per text (`texts=False`: not read)."""
     data = _read(cache_dir(out) / "state")
     if not isinstance(data, dict) or data.get("format") != FORMAT or data.get("env") != env:
         return {}
+    if not texts:
+        return data
     name = data.get("texts_file")
     try:
         texts = (cache_dir(out) / str(name)).read_bytes()
@@ -183,6 +185,7 @@ class TextBlob:
         self.name: str | None = state.get("texts_file") if self.old else None
         self.kept: list[tuple[int, int]] = []
         self.new: list[bytes] = []
+        self.new_at: dict[int, bytes] = {}  # start offset -> text, for the texts added by this build
         self.new_size = 0
         self.live = 0
 
@@ -197,6 +200,7 @@ class TextBlob:
         for t in texts:
             start = len(self.old) + self.new_size
             self.new.append(t)
+            self.new_at[start] = t
             self.new_size += len(t)
             self.live += len(t)
             spans.append((start, start + len(t)))
@@ -208,22 +212,21 @@ class TextBlob:
         total = len(self.old) + self.new_size
         if self.name is not None and self.live * 2 >= total:
             with open(self.dir / self.name, "ab") as f:  # the state written next is what makes the new spans live
-                f.write(b"".join(self.new))
+                f.writelines(self.new)
             return self.name
-        old, new = memoryview(self.old), b"".join(self.new)
-        parts: list[Any] = []
-        offset = 0
-        for name, row in rows.items():
-            spans = []
-            for a, b in row[4]:
-                piece = old[a:b] if a < len(self.old) else new[a - len(self.old) : b - len(self.old)]
-                parts.append(piece)
-                spans.append((offset, offset + (b - a)))
-                offset += b - a
-            rows[name] = (*row[:4], tuple(spans))
+        old, base = memoryview(self.old), len(self.old)
         self.name = f"texts-{os.urandom(8).hex()}"  # a new name: the old state never points at a half-written blob
-        with open(self.dir / self.name, "wb") as f:
-            f.write(b"".join(parts))
+        offset = 0
+        # written piece by piece (buffered): joining them first would hold a second copy of every text
+        with open(self.dir / self.name, "wb", buffering=1 << 20) as f:
+            for name, row in rows.items():
+                spans = []
+                for a, b in row[4]:
+                    if b > a:  # an empty text shares its start with the next one
+                        f.write(old[a:b] if a < base else self.new_at[a])
+                    spans.append((offset, offset + (b - a)))
+                    offset += b - a
+                rows[name] = (*row[:4], tuple(spans))
         return self.name
 
 

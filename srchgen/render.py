@@ -22,7 +22,7 @@ from srchgen.config import Config
 from srchgen.derive import Gate, Level, Tier
 from srchgen.entry import Entry
 from srchgen.schema import Section
-from srchgen.summary import Summary
+from srchgen.summary import Summary, latest_update
 
 _XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December")
@@ -278,7 +278,7 @@ class Renderer:
         return _XML_INVALID.sub("", xml).encode("utf-8")
 
     def atom(self, summaries: Sequence[Summary]) -> Output:
-        updated = max((s.updated for s in summaries), default=None)
+        updated = latest_update(summaries)
         page = Page(routes.FEED_ATOM, self.config, "")
         marker = "<!--srchgen:entries-->"
         before, after = self._render("feed.atom", page, entries_xml=Markup(marker), updated=updated, routes=routes).split(marker.encode())

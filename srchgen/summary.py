@@ -3,55 +3,130 @@
 Listings, feeds, the graph, the guide's counts and related-record links are all built
 from Summaries, whether the record was just processed or comes from the build cache, so
 an incremental build and a clean build write the same bytes.
+
+A Summary is a view over one plain tuple (the form the cache stores, see `freeze`) and
+three texts: fields are decoded when read, so taking 10,000 Summaries from the cache
+costs one small object each, and a build that reads only their texts decodes nothing else.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from dataclasses import dataclass
 from functools import cached_property
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, Callable, Iterable, TypeVar
 
 from srchgen.derive import Gate, Level, Status, Tier
 from srchgen.schema import Section
 from srchgen.validate import Facts
 
+T = TypeVar("T")
 
-@dataclass(frozen=True)
+# Positions in the frozen tuple.
+_ID, _HEX, _SHORT, _TITLE, _SUBMITTED, _UPDATED, _SCORE, _SECTION, _TOPICS, _RELATED = range(10)
+_TIER, _GATE, _LEVEL, _STATUS, _PUBLISHER, _DOI, _FACTS, _CONTENT, _LISTING = range(10, 19)
+
+_SECTIONS = {m.value: m for m in Section}
+_TIERS = {m.value: m for m in Tier}
+_GATES = {m.value: m for m in Gate}
+_LEVELS = {m.name: m for m in Level}
+_STATUSES = {m.value: m for m in Status}
+
+
+def _field(i: int) -> property:
+    return property(lambda self: self.t[i])
+
+
 class Summary:
-    id: str
-    hex: str
-    short_title: str
-    display_title: str
-    submitted: dt.date
-    updated: dt.date
-    score: float
-    section: Section
-    topics: tuple[str, ...]
-    related: tuple[str, ...]
-    tier: Tier
-    gate: Gate
-    level: Level
-    status: Status
-    publisher: str
-    doi: str | None
-    feed_item: bytes  # this record's JSON Feed item, as UTF-8 JSON text
-    record_json: bytes  # its records.json element, as UTF-8 JSON text
-    atom: bytes  # its Atom <entry>, as UTF-8 XML text
-    facts: Facts
-    content_key: str  # digest of everything its own page shows (manifest, derived fields, body)
+    __slots__ = ("t", "feed_item", "record_json", "atom", "__dict__")
+
+    def __init__(self, t: tuple[Any, ...], texts: tuple[Any, Any, Any]):
+        self.t = t
+        # feed_item: its JSON Feed item; record_json: its records.json element (UTF-8 JSON
+        # texts); atom: its Atom <entry> (UTF-8 XML). bytes, or memoryviews into the cache blob.
+        self.feed_item, self.record_json, self.atom = texts
+
+    @classmethod
+    def make(
+        cls, id: str, hex: str, short_title: str, display_title: str, submitted: dt.date, updated: dt.date, score: float,
+        section: Section, topics: tuple[str, ...], related: tuple[str, ...], tier: Tier, gate: Gate, level: Level, status: Status,
+        publisher: str, doi: str | None, feed_item: bytes, record_json: bytes, atom: bytes, facts: Facts, content_key: str,
+    ) -> "Summary":
+        """content_key: digest of everything its own page shows (manifest, derived fields, body)."""
+        f = facts
+        row = _row_key(id, short_title, submitted.isoformat(), score, tier.value, gate.value, level.name, section.value)
+        t = (
+            id, hex, short_title, display_title, submitted.isoformat(), updated.isoformat(), score, section.value, tuple(topics),
+            tuple(related), tier.value, gate.value, level.name, status.value, publisher, doi,
+            (f.path, f.id, f.doi, f.related, f.question, f.pos), content_key,
+            "\x1e".join((row, "\x1f".join(topics), "\x1f".join(related))),
+        )
+        return cls(t, (feed_item, record_json, atom))
+
+    id = _field(_ID)
+    hex = _field(_HEX)
+    short_title = _field(_SHORT)
+    display_title = _field(_TITLE)
+    score = _field(_SCORE)
+    publisher = _field(_PUBLISHER)
+    doi = _field(_DOI)
+    content_key = _field(_CONTENT)
+
+    @property
+    def listing_key(self) -> str:
+        """Everything any page but the record's own and the feeds shows of it: its listing row, topics and related ids."""
+        return self.t[_LISTING]  # type: ignore[no-any-return]
+
+    @cached_property
+    def submitted(self) -> dt.date:
+        return dt.date.fromisoformat(self.t[_SUBMITTED])
+
+    @cached_property
+    def updated(self) -> dt.date:
+        return dt.date.fromisoformat(self.t[_UPDATED])
+
+    @property
+    def section(self) -> Section:
+        return _SECTIONS[self.t[_SECTION]]
+
+    @property
+    def topics(self) -> tuple[str, ...]:
+        return tuple(self.t[_TOPICS])
+
+    @property
+    def related(self) -> tuple[str, ...]:
+        return tuple(self.t[_RELATED])
+
+    @property
+    def tier(self) -> Tier:
+        return _TIERS[self.t[_TIER]]
+
+    @property
+    def gate(self) -> Gate:
+        return _GATES[self.t[_GATE]]
+
+    @property
+    def level(self) -> Level:
+        return _LEVELS[self.t[_LEVEL]]
+
+    @property
+    def status(self) -> Status:
+        return _STATUSES[self.t[_STATUS]]
+
+    @property
+    def facts(self) -> Facts:
+        return facts_of(self.t)
 
     @property
     def sort_key(self) -> tuple[int, str]:
         """Newest first; the same day by id (SPEC §4)."""
         return (-self.submitted.toordinal(), self.id)
 
-    @cached_property
+    @property
     def row_key(self) -> str:
         """Everything a listing row shows; a listing page is re-rendered only when one of these changes."""
-        return "\x1f".join((self.id, self.short_title, self.submitted.isoformat(), f"{self.score:.2f}", self.tier.value, self.gate.value, self.level.name, self.section.value))
+        return self.t[_LISTING].split("\x1e", 1)[0]  # type: ignore[no-any-return]
 
     # Templates read records and derived fields through the same paths as on an Entry.
     @cached_property
@@ -67,12 +142,7 @@ class Summary:
 
     def freeze(self) -> tuple[Any, ...]:
         """Plain values for the cache (marshal-able); the three texts are stored apart (see `texts`)."""
-        f = self.facts
-        return (
-            self.id, self.hex, self.short_title, self.display_title, self.submitted.isoformat(), self.updated.isoformat(), self.score,
-            self.section.value, self.topics, self.related, self.tier.value, self.gate.value, self.level.name, self.status.value,
-            self.publisher, self.doi, (f.path, f.id, f.doi, f.related, f.question, f.pos), self.content_key,
-        )
+        return self.t
 
     @property
     def texts(self) -> tuple[bytes, bytes, bytes]:
@@ -80,12 +150,31 @@ class Summary:
 
     @classmethod
     def thaw(cls, t: tuple[Any, ...], texts: tuple[Any, Any, Any]) -> "Summary":
-        fp = t[16]
-        return cls(
-            t[0], t[1], t[2], t[3], dt.date.fromisoformat(t[4]), dt.date.fromisoformat(t[5]), t[6], Section(t[7]), tuple(t[8]),
-            tuple(t[9]), Tier(t[10]), Gate(t[11]), Level[t[12]], Status(t[13]), t[14], t[15], texts[0], texts[1], texts[2],
-            Facts(fp[0], fp[1], fp[2], tuple(fp[3]), fp[4], dict(fp[5])), t[17],
-        )
+        return cls(t, texts)
+
+
+def _row_key(id: str, short_title: str, submitted: str, score: float, tier: str, gate: str, level: str, section: str) -> str:
+    return "\x1f".join((id, short_title, submitted, f"{score:.2f}", tier, gate, level, section))
+
+
+def facts_of(t: tuple[Any, ...]) -> Facts:
+    """The cross-record Facts kept in a frozen Summary."""
+    fp = t[_FACTS]
+    return Facts(fp[0], fp[1], fp[2], tuple(fp[3]), fp[4], dict(fp[5]))
+
+
+def listing_order(items: Iterable[T], frozen: Callable[[T], tuple[Any, ...]]) -> list[T]:
+    """`items` in Summary.sort_key order (newest first, the same day by id), from their frozen
+    Summaries: ISO dates sort as their text, and two stable sorts need no key objects."""
+    out = sorted(items, key=lambda x: frozen(x)[_ID])
+    out.sort(key=lambda x: frozen(x)[_SUBMITTED], reverse=True)  # reverse=True keeps ties in order
+    return out
+
+
+def latest_update(summaries: Iterable["Summary"]) -> dt.date | None:
+    """The newest `updated` of `summaries` (None when there are none)."""
+    newest = max((s.t[_UPDATED] for s in summaries), default=None)
+    return None if newest is None else dt.date.fromisoformat(newest)
 
 
 def digest(*parts: str | bytes) -> str:

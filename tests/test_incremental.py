@@ -55,6 +55,16 @@ EDITS = {
     "artifact-changed": _artifact,
     "template-added": _template,
     "config-changed": _edit("pyproject.toml", "page_size = 5", "page_size = 4"),
+    # the listings stay as they are (the registry key): only the record's own files and the feeds change
+    "correction-appended": _edit(
+        "records/B0000002.md", "    summary: Reinstated after the reference list was checked.\n",
+        "    summary: Reinstated after the reference list was checked.\n  - date: 2026-08-01\n    type: erratum\n    summary: A figure caption was fixed.\n",
+    ),
+    "question-of-related-record": _edit("records/B0000001.md", "research_question: ", "research_question: Still, "),
+    # listing keys: a topic, a related link removed, a tie on the same day
+    "topic-added": _edit("records/B0000002.md", "topics: [citation-integrity]", "topics: [citation-integrity, decoding]"),
+    "related-removed": _edit("records/B0000002.md", "related: [SRCH:B0000001]\n", ""),
+    "same-day-as-another": _edit("records/B0000003.md", "submitted: 2026-08-01", "submitted: 2026-06-11"),
     "nothing": lambda root: None,
 }
 
@@ -75,7 +85,7 @@ def test_incremental_build_equals_clean_build(tmp_project: Path, change: str) ->
     assert tree(tmp_project / "site") == tree(clean / "site")
     if change == "nothing":
         assert incremental.files == 0 and incremental.reused == 14
-    if change == "abstract":
+    if change in ("abstract", "correction-appended"):
         assert incremental.reused == 13
         assert 0 < incremental.files < 15  # the page, its JSON and citations, feeds: not the whole site
 
