@@ -14,6 +14,7 @@ import os
 import signal
 import subprocess
 import sys
+from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Sequence
@@ -26,7 +27,7 @@ from srchgen.errors import Problem, sort_problems
 from srchgen.render import Facet, Output, Renderer, count_by, facets, make_environment, theme_dir
 from srchgen.schema import Record, Section, json_schema
 from srchgen.source import SourceFile, load_source
-from srchgen.summary import Summary, digest, facts_of, listing_order
+from srchgen.summary import SUMMARY_RELATED, Summary, digest, facts_of, listing_order
 from srchgen.validate import Facts, Valid, registry_problems, validate_one, written_id
 from srchgen.write import apply_changes, fill, recover, write_site
 
@@ -348,7 +349,7 @@ def build(project: Project, strict: bool = False, search: bool | None = None) ->
 
 def registry_key(scanned: Sequence[Scanned]) -> str:
     """Digest of every record's listing key (`Summary.listing_key`), by file name."""
-    return digest(*sorted(f"{s.name}\x1d{s.summary.listing_key}" for s in scanned))  # type: ignore[union-attr]
+    return digest("\x00".join(sorted(f"{s.name}\x1d{s.summary.listing_key}" for s in scanned)))  # type: ignore[union-attr]
 
 
 def _start_worker(project: Project, r: Renderer, todo: list[tuple[Path, tuple[int, int, int]]], checker: "SignatureChecker | None") -> parallel.Worker:
@@ -403,17 +404,20 @@ def _cache_row(s: Scanned, records: Path, blob: "cache.TextBlob") -> tuple[Any, 
     return (s.stat, s.arts, problems, s.summary.freeze(), blob.add(s.summary.texts))
 
 
-def related_of(summaries: Sequence[Summary]) -> dict[str, list[Summary]]:
-    """Related records in both directions, in the listing order."""
+def related_of(summaries: Sequence[Summary]) -> defaultdict[str, list[Summary]]:
+    """Related records in both directions, in the listing order (an empty list for a record without any)."""
     by_id = {s.id: s for s in summaries}
-    links: dict[str, set[str]] = {s.id: set() for s in summaries}
+    links: dict[str, set[str]] = {}
     for s in summaries:
-        for rid in s.related:
+        for rid in s.t[SUMMARY_RELATED]:
             if rid in by_id:
-                links[s.id].add(rid)
-                links[rid].add(s.id)
-    order = {s.id: i for i, s in enumerate(summaries)}
-    return {k: [by_id[x] for x in sorted(v, key=order.__getitem__)] for k, v in links.items()}
+                links.setdefault(s.id, set()).add(rid)
+                links.setdefault(rid, set()).add(s.id)
+    order = {i: n for n, i in enumerate(by_id)} if links else {}
+    out: defaultdict[str, list[Summary]] = defaultdict(list)
+    for k, v in links.items():
+        out[k] = [by_id[x] for x in sorted(v, key=order.__getitem__)]
+    return out
 
 
 class Plan:
@@ -425,11 +429,18 @@ class Plan:
         self.files: dict[str, str] = {}
         self.search_dirty = False
         self.same_registry = False
-        self._by_record: dict[str, list[str]] = {}
+        self._grouped: dict[str, list[str]] | None = None
         self._record_keys: dict[str, str] = {}
-        for path in old_files:
-            if path.startswith("records/"):
-                self._by_record.setdefault(path.split("/", 2)[1], []).append(path)
+
+    @property
+    def _by_record(self) -> dict[str, list[str]]:
+        """The last build's files under records/, by record."""
+        if self._grouped is None:
+            self._grouped = {}
+            for path in self.old_files:
+                if path.startswith("records/"):
+                    self._grouped.setdefault(path.split("/", 2)[1], []).append(path)
+        return self._grouped
 
     def page_key(self, path: str, *parts: str) -> str:
         key = digest(*parts)
@@ -443,14 +454,10 @@ class Plan:
     def keep(self, path: str) -> None:
         self.files[path] = self.old_files[path]
 
-    def keep_registry_pages(self, remade: tuple[str, ...]) -> None:
-        """Keep every page and file outside records/ as the last build wrote it, but those under `remade`."""
-        for path, key in self.old_pages.items():
-            if not path.startswith("records/"):
-                self.pages[path] = key
-        for path, h in self.old_files.items():
-            if not path.startswith(("records/", *remade)):
-                self.files[path] = h
+    def keep_all_but(self, remade_files: frozenset[str], remade_dirs: tuple[str, ...], remade_pages: frozenset[str]) -> None:
+        """Keep every page key and file of the last build but those named or under the folders named."""
+        self.pages.update((p, k) for p, k in self.old_pages.items() if p not in remade_pages)
+        self.files.update((p, h) for p, h in self.old_files.items() if p not in remade_files and not p.startswith(remade_dirs))
 
     def keep_record(self, hex_id: str) -> None:
         """Keep every file under records/<HEX>/ as the last build wrote it."""
@@ -496,14 +503,14 @@ class Plan:
 
 
 def _hash(o: Output) -> str:
-    h = hashlib.blake2b(digest_size=16)
+    h = hashlib.sha256()  # ~1.5 GB/s here (SHA extensions), twice blake2b's speed
     if o.copy_from is not None:
         with open(o.copy_from, "rb") as f:
             while chunk := f.read(1 << 20):
                 h.update(chunk)
     else:
         h.update(o.data)
-    return h.hexdigest()
+    return h.hexdigest()[:32]
 
 
 def asset_outputs(project: Project) -> list[Output]:
@@ -524,15 +531,20 @@ def site_outputs(
     """Every file of the site, streamed; pages whose inputs did not change are not rendered again."""
     rules = guide(config)
     pages: list[str] = [routes.HOME]
+    if plan.same_registry:
+        # Only the processed records' pages can differ; the rest of the site is kept as it is,
+        # but the feeds and assets, which are remade below.
+        made = [s for s in scanned if s.entry is not None]
+        plan.keep_all_but(
+            frozenset(REGISTRY_TEXTS), ("assets/", *(f"records/{s.summary.hex}/" for s in made)),  # type: ignore[union-attr]
+            frozenset(routes.record_page(s.summary.hex) for s in made),  # type: ignore[union-attr]
+        )
+        scanned = made
     for s in scanned:
         sm = s.summary
         assert sm is not None
         path = routes.record_page(sm.hex)
         pages.append(path)
-        if plan.same_registry and s.entry is None and s.remote is None:
-            plan.pages[path] = plan.old_pages[path]
-            plan.keep_record(sm.hex)
-            continue
         plan.pages[path] = plan.record_key(sm, env, related[sm.id])
         if s.remote is not None:
             continue  # the worker process writes this record's files
@@ -543,7 +555,6 @@ def site_outputs(
         yield from feeds.record_files(s.entry, config)
         s.entry = None  # written: its parsed record and HTML are not needed again (peak memory)
     if plan.same_registry:
-        plan.keep_registry_pages(remade=("assets/",) + REGISTRY_TEXTS)
         yield from registry_texts(summaries, config, r)
         yield from assets
         return

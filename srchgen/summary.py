@@ -27,6 +27,8 @@ T = TypeVar("T")
 _ID, _HEX, _SHORT, _TITLE, _SUBMITTED, _UPDATED, _SCORE, _SECTION, _TOPICS, _RELATED = range(10)
 _TIER, _GATE, _LEVEL, _STATUS, _PUBLISHER, _DOI, _FACTS, _CONTENT, _LISTING = range(10, 19)
 
+SUMMARY_RELATED = _RELATED
+
 _SECTIONS = {m.value: m for m in Section}
 _TIERS = {m.value: m for m in Tier}
 _GATES = {m.value: m for m in Gate}
