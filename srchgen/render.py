@@ -170,6 +170,25 @@ NAV = (
 )
 
 
+PAGER_REACH = 2  # pages linked on each side of the current one
+
+
+def pager_window(n: int, total: int) -> list[int | None]:
+    """The page numbers a pager shows on page n of total: the first, the last and PAGER_REACH
+    either side of n; None where pages are left out (a gap of one page shows that page).
+    A constant number of links per page: linking every page would make a listing of P
+    pages cost P² links (200 pages at 10,000 records, 2,000 at 100,000)."""
+    shown = sorted({1, total, *range(max(1, n - PAGER_REACH), min(total, n + PAGER_REACH) + 1)})
+    out: list[int | None] = []
+    for k in shown:
+        if out and k - out[-1] == 2:  # type: ignore[operator]
+            out.append(k - 1)
+        elif out and k - out[-1] > 2:  # type: ignore[operator]
+            out.append(None)
+        out.append(k)
+    return out
+
+
 def facets(summaries: Sequence[Summary]) -> list[Facet]:
     """Every listing the site has; empty sections, tiers, statuses and levels still get a page."""
     out = [Facet("all", "All records", "", tuple(summaries))]
@@ -265,7 +284,7 @@ class Renderer:
             "total": total,
             "prev": routes.listing_page(facet.base, n - 1) if n > 1 else None,
             "next": routes.listing_page(facet.base, n + 1) if n < total else None,
-            "pages": [(k, routes.listing_page(facet.base, k)) for k in range(1, total + 1)],
+            "pages": [(k, None if k is None else routes.listing_page(facet.base, k)) for k in pager_window(n, total)],
             "first_index": (n - 1) * size + 1,
         }
         return Output(path, self._render("listing.html", page, facet=facet, rows=rows_html, pager=pager, counts=counts, routes=routes, charts=charts))

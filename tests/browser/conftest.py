@@ -13,9 +13,10 @@ from typing import Iterator
 import pytest
 
 from tests.browser.sitecheck import (
-    AXE_JS, BROKEN_SITE, CHROMIUM, CHROMIUM_ARGS, HAND_MADE_SITE, REPO, Served, VnuMessage, find_page,
-    require_tool, run_vnu, serve_directory, vnu_available,
+    AXE_JS, BROKEN_SITE, CHROMIUM, CHROMIUM_ARGS, HAND_MADE_SITE, REPO, Served, VnuMessage, require_tool, run_vnu, serve_directory, vnu_available,
 )
+
+VALID_CORPUS = REPO / "tests" / "corpus" / "valid"
 
 
 
@@ -44,16 +45,11 @@ def site_root(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathF
 
 @pytest.fixture(scope="session")
 def paged_site(site_root: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A site with a second index page: `site_root` when it has one, else the shipped
-    records rebuilt with page_size = 2 through the public CLI (too few records to page at 50)."""
-    try:
-        find_page(site_root, "paginated")
-        return site_root
-    except LookupError:
-        pass
+    """A site whose index has seven pages, so its pager leaves pages out: the valid test
+    corpus (14 records) built with page_size = 2 through the public CLI."""
     project = tmp_path_factory.mktemp("paged") / "project"
-    shutil.copytree(REPO / "records", project / "records")
-    text = (REPO / "pyproject.toml").read_text(encoding="utf-8")
+    shutil.copytree(VALID_CORPUS / "records", project / "records")
+    text = (VALID_CORPUS / "pyproject.toml").read_text(encoding="utf-8")
     if "[tool.srchgen]" not in text:
         text += "\n[tool.srchgen]\n"
     text = re.sub(r"(?m)^page_size\s*=.*\n", "", text).replace("[tool.srchgen]\n", "[tool.srchgen]\npage_size = 2\n", 1)
@@ -107,8 +103,8 @@ def axe_ready() -> None:
 
 
 @pytest.fixture(scope="session")
-def vnu_all(site_root: Path) -> dict[Path, tuple[list[VnuMessage], int]]:
+def vnu_all(site_root: Path, request: pytest.FixtureRequest) -> dict[Path, tuple[list[VnuMessage], int]]:
     """One Nu Html Checker run (one JVM) over the site under test and the broken fixture."""
     ok, why = vnu_available()
     require_tool(ok, why)
-    return run_vnu(site_root, BROKEN_SITE)
+    return run_vnu(site_root, request.getfixturevalue("paged_site"), BROKEN_SITE)

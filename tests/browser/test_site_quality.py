@@ -43,6 +43,16 @@ def test_nu_html_checker_finds_no_error(vnu_errors: tuple[list[VnuMessage], int]
     assert not messages, f"{len(messages)} Nu Html Checker error(s):\n" + "\n".join(map(str, messages))
 
 
+def test_nu_html_checker_on_a_pager_that_leaves_pages_out(vnu_all: dict[Path, tuple[list[VnuMessage], int]], paged_site: Path) -> None:
+    """The paged build (seven index pages): its pagers show a gap, and vnu finds no error in any page."""
+    index = (paged_site / "index.html").read_text(encoding="utf-8")
+    assert '<li class="gap">…</li>' in index and 'href="page/7/index.html">7</a>' in index
+    assert 'href="page/5/index.html"' not in index  # left out: the pager's size does not grow with the listing
+    messages, checked = vnu_all[paged_site.resolve()]
+    assert checked > 7
+    assert not messages, f"{len(messages)} Nu Html Checker error(s):\n" + "\n".join(map(str, messages))
+
+
 @pytest.fixture(scope="module", params=["light", "dark"])
 def scheme_context(request: pytest.FixtureRequest, chromium_browser) -> Iterator[object]:
     """One browser context per colour scheme for the module (tests are grouped by scheme)."""
