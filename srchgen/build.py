@@ -509,7 +509,8 @@ def _hash(o: Output) -> str:
             while chunk := f.read(1 << 20):
                 h.update(chunk)
     else:
-        h.update(o.data)
+        for piece in o.pieces():
+            h.update(piece)
     return h.hexdigest()[:32]
 
 

@@ -7,12 +7,12 @@ sitemap.xml and robots.txt. No clock: every date comes from the records.
 from __future__ import annotations
 
 import json
-from typing import Any, Sequence
+from typing import Any, Callable, Iterable, Sequence
 
 from srchgen import routes
 from srchgen.config import Config
 from srchgen.entry import Entry
-from srchgen.render import Output
+from srchgen.render import Output, joined
 from srchgen.summary import Summary
 
 JSON_FEED_VERSION = "https://jsonfeed.org/version/1.1"
@@ -88,13 +88,13 @@ def fragment(obj: Any) -> str:
     return json.dumps(obj, sort_keys=True, ensure_ascii=False, separators=(",", ":")).replace("</", "<\\/")
 
 
-def _splice(head: dict[str, Any], key: str, items: Sequence[bytes]) -> bytes:
+def _splice(path: str, head: dict[str, Any], key: str, items: Callable[[], Iterable[bytes | memoryview]]) -> Output:
     """`head` as JSON with the list under `key` spliced in from ready JSON texts (no re-encoding)."""
     text = fragment({**head, key: []}).encode("utf-8")
     marker = f'"{key}":[]'.encode()
     assert text.count(marker) == 1
     before, after = text.split(marker)
-    return b"".join([before, f'"{key}":['.encode(), b",".join(items), b"]", after, b"\n"])
+    return Output(path, chunks=lambda: joined(before + f'"{key}":['.encode(), items(), b",", b"]" + after + b"\n"))
 
 
 def json_feed(summaries: Sequence[Summary], config: Config) -> Output:
@@ -108,12 +108,12 @@ def json_feed(summaries: Sequence[Summary], config: Config) -> Output:
     if config.base_url:
         feed["home_page_url"] = config.base_url
         feed["feed_url"] = routes.absolute(config.base_url, routes.FEED_JSON)
-    return Output(routes.FEED_JSON, _splice(feed, "items", [s.feed_item for s in summaries]))
+    return _splice(routes.FEED_JSON, feed, "items", lambda: (s.feed_item for s in summaries))
 
 
 def records_json(summaries: Sequence[Summary]) -> Output:
     """Every manifest with its derived fields, newest first."""
-    return Output(routes.RECORDS_JSON, _splice({"manifest": "paper-manifest-v1.1"}, "records", [s.record_json for s in summaries]))
+    return _splice(routes.RECORDS_JSON, {"manifest": "paper-manifest-v1.1"}, "records", lambda: (s.record_json for s in summaries))
 
 
 # LaTeX specials in BibTeX field text. Braces become commands, not \{ \}: BibTeX counts

@@ -12,7 +12,7 @@ import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterator, Sequence
+from typing import Any, Callable, Iterable, Iterator, Sequence
 
 import jinja2
 from markupsafe import Markup
@@ -30,11 +30,35 @@ MONTHS = ("January", "February", "March", "April", "May", "June", "July", "Augus
 
 @dataclass(frozen=True)
 class Output:
-    """One file of the site: its path under site/ and its bytes (or a file to copy)."""
+    """One file of the site: its path under site/ and its bytes, or a file to copy, or
+    `chunks`: a function giving its bytes piece by piece (called once to hash, once to write),
+    so a feed of every record is never one string in memory."""
 
     path: str
     data: bytes = b""
     copy_from: str | None = None
+    chunks: Callable[[], Iterable[bytes | memoryview]] | None = None
+
+    def pieces(self) -> Iterable[bytes | memoryview]:
+        return self.chunks() if self.chunks is not None else (self.data,)
+
+
+def joined(start: bytes, items: Iterable[bytes | memoryview], sep: bytes, end: bytes) -> Iterator[bytes]:
+    """start + sep.join(items) + end, in pieces of about a megabyte."""
+    buf: list[bytes | memoryview] = [start]
+    size = len(start)
+    first = True
+    for item in items:
+        if not first:
+            buf.append(sep)
+        first = False
+        buf.append(item)
+        size += len(item) + len(sep)
+        if size >= 1 << 20:
+            yield b"".join(buf)
+            buf, size = [], 0
+    buf.append(end)
+    yield b"".join(buf)
 
 
 def theme_dir(name: str) -> Path:
@@ -301,7 +325,7 @@ class Renderer:
         page = Page(routes.FEED_ATOM, self.config, "")
         marker = "<!--srchgen:entries-->"
         before, after = self._render("feed.atom", page, entries_xml=Markup(marker), updated=updated, routes=routes).split(marker.encode())
-        return Output(routes.FEED_ATOM, b"".join([before, *(s.atom for s in summaries), after]))
+        return Output(routes.FEED_ATOM, chunks=lambda: joined(before, (s.atom for s in summaries), b"", after))
 
     def row(self, entry: Summary, page: Page) -> str:
         """One listing row; rendered once per record and link depth, then reused by every listing."""

@@ -194,9 +194,10 @@ class _Writer:
             return
         fd = os.open(target, _FLAGS, 0o644)
         try:
-            view = memoryview(out.data)
-            while view:
-                view = view[os.write(fd, view):]
+            for piece in out.pieces():
+                view = memoryview(piece)
+                while view:
+                    view = view[os.write(fd, view):]
         finally:
             os.close(fd)
 
