@@ -181,7 +181,7 @@ def process_all(project: Project, todo: Sequence[tuple[Path, tuple[int, int, int
 def scan(project: Project, state: dict[str, Any]) -> list[Scanned]:
     """Every record file, validated: reused from the cache when its bytes and artifacts are
     unchanged, else processed (half of them in a forked worker when there are many)."""
-    reused, todo = triage(project, state, summaries=False)
+    reused, todo = triage(project, state)
     checker = signature_checker(project)
     if not (parallel.available() and len(todo) >= parallel.MIN_RECORDS):
         return reused + process_all(project, todo, checker, False)
@@ -193,7 +193,7 @@ def scan(project: Project, state: dict[str, Any]) -> list[Scanned]:
     worker = parallel.Worker(phase1, lambda message: None)
     try:
         mine = process_all(project, todo, checker, False)
-        return reused + mine + [_remote(t) for t in worker.receive()]
+        return reused + mine + [_remote(t, None) for t in worker.receive()]
     finally:
         worker.abort()
 
@@ -204,14 +204,14 @@ def _plain(s: Scanned) -> tuple[Any, ...]:
     return (
         s.name, s.stat, [(p.path, p.line, p.col, p.message, p.severity) for p in s.problems],
         (f.path, f.id, f.doi, f.related, f.question, f.pos) if f else None,
-        s.other_id, s.summary.freeze() if s.summary else None, s.summary.texts if s.summary else None, s.arts,
+        s.other_id, s.summary.freeze() if s.summary else None, s.summary.spans if s.summary else None, s.arts,
     )
 
 
-def triage(project: Project, state: dict[str, Any], summaries: bool = True) -> tuple[list[Scanned], list[tuple[Path, tuple[int, int, int]]]]:
-    """Split the record files into those the cache still describes and those to process."""
+def triage(project: Project, state: dict[str, Any], texts: "cache.TextFile | None" = None) -> tuple[list[Scanned], list[tuple[Path, tuple[int, int, int]]]]:
+    """Split the record files into those the cache still describes and those to process
+    (with `texts`, the cache's text file, the reused ones get their Summary)."""
     rows: dict[str, tuple[Any, ...]] = state.get("records", {})
-    blob = memoryview(state.get("texts", b""))
     reused, todo = [], []
     with os.scandir(project.records) as it:
         entries = sorted((e for e in it if e.name.endswith(".md")), key=lambda e: e.name)  # as source.record_files
@@ -223,10 +223,7 @@ def triage(project: Project, state: dict[str, Any], summaries: bool = True) -> t
             st = (-1, -1, -1)
         row = rows.get(entry.name)
         if row is not None and row[3] is not None and tuple(row[0]) == st and (not row[1] or _artifacts_unchanged(row[1], project.records)):
-            summary = None
-            if summaries:
-                (a, b), (c, d), (e, f) = row[4]
-                summary = Summary(row[3], (blob[a:b], blob[c:d], blob[e:f]))
+            summary = Summary(row[3], texts, row[4]) if texts is not None else None
             reused.append(Scanned(entry.name, st, _thaw_problems(row[2]) if row[2] else [], summary, facts_of(row[3]), cached=row))
         else:
             todo.append((project.records / entry.name, st))
@@ -250,7 +247,8 @@ def check(project: Project, strict: bool = False) -> Report:
     return report
 
 
-def summarize(e: Entry, config: Config, r: Renderer, facts: Facts) -> Summary:
+def summarize(e: Entry, config: Config, r: Renderer, facts: Facts, blob: "cache.TextBlob") -> Summary:
+    """The record's Summary; its three texts go to the cache's text file now, not into memory."""
     rec, d = e.record, e.derived
     item = feeds.fragment(feeds.feed_item(e, config)).encode("utf-8")
     record_json = feeds.fragment(feeds.record_dict(e, config)).encode("utf-8")
@@ -258,7 +256,7 @@ def summarize(e: Entry, config: Config, r: Renderer, facts: Facts) -> Summary:
     return Summary.make(
         e.id, e.hex, e.short_title, rec.display_title, rec.submitted, e.updated, rec.review.score, rec.section,
         tuple(rec.topics), tuple(rec.related), d.tier, d.gate.status, d.level, d.status, rec.publisher, rec.doi,
-        item, record_json, atom, facts, digest(item, record_json),
+        blob.main, blob.add((item, record_json, atom)), facts, digest(item, record_json),
     )
 
 
@@ -272,15 +270,20 @@ def build(project: Project, strict: bool = False, search: bool | None = None) ->
     r = Renderer(config, make_environment(project.root / "templates", cache.cache_dir(out) / "jinja"))
     r.env.globals["filter_choices"] = finder.choices()
     checker = signature_checker(project)
-    reused, todo = triage(project, state)
+    blob = cache.TextBlob(out, state)
+    reused, todo = triage(project, state, blob.main)
     worker = None
+    where: dict[str, str | None] = {}  # record file -> the worker's text file its texts are in
     if not site_ok and parallel.available() and len(todo) >= parallel.MIN_RECORDS:
         theirs, todo = parallel.split(todo)
         worker = _start_worker(project, r, theirs, checker)
-    scanned = reused + process_all(project, todo, checker, True)
     try:
+        scanned = reused + process_all(project, todo, checker, True)
         if worker is not None:
-            scanned += [_remote(t) for t in worker.receive()]
+            texts_name, rows = worker.receive()
+            wfile = blob.adopt(texts_name)
+            scanned += [_remote(t, wfile) for t in rows]
+            where.update((t[0], texts_name) for t in rows)
         report = Report(problems=_problems(scanned), reused=len(reused), records=len(scanned))
         if strict:
             report.problems = [p.as_error() for p in report.problems]
@@ -290,7 +293,7 @@ def build(project: Project, strict: bool = False, search: bool | None = None) ->
             report.notes.append("no base_url: canonical, Open Graph, sitemap and absolute feed URLs are left out")
         for s in scanned:
             if s.entry is not None and s.facts is not None:
-                s.summary = summarize(s.entry, config, r, s.facts)
+                s.summary = summarize(s.entry, config, r, s.facts, blob)
         scanned = listing_order(scanned, lambda s: s.summary.t)  # type: ignore[union-attr]
         report.summaries = [s.summary for s in scanned]  # type: ignore[misc]
         old_pages: dict[str, str] = state.get("pages", {}) if site_ok else {}
@@ -336,14 +339,15 @@ def build(project: Project, strict: bool = False, search: bool | None = None) ->
             written = write_site(plan.hashing(stream), [], out, finish, start)
             report.files += written  # after write_site: `finish` has added the worker's files
             worker = None if worker is None else (worker.close() or None)
+        rows = {s.name: _cache_row(s) for s in scanned}
+        cache.save_state(
+            out, {"env": env, "site": cache.site_identity(out), "records": rows, "pages": plan.pages, "files": plan.files, "registry": registry},
+            blob, where,
+        )
     finally:
         if worker is not None:
             worker.abort()
-    blob = cache.TextBlob(out, state)
-    rows = {s.name: _cache_row(s, project.records, blob) for s in scanned}
-    cache.save_state(
-        out, {"env": env, "site": cache.site_identity(out), "records": rows, "pages": plan.pages, "files": plan.files, "registry": registry}, blob
-    )
+        blob.close()
     return report
 
 
@@ -356,15 +360,17 @@ def _start_worker(project: Project, r: Renderer, todo: list[tuple[Path, tuple[in
     """Fork the worker for `todo`: it processes them now and renders their pages when told to."""
     held: list[Scanned] = []
 
-    def phase1() -> list[tuple[Any, ...]]:
+    def phase1() -> tuple[str, list[tuple[Any, ...]]]:
+        texts = cache.WorkerTexts(project.out)
         out = []
         for file, st in todo:
             s = process(project, file, st, checker, want_entry=True)
             held.append(s)
             if s.entry is not None and s.facts is not None:
-                s.summary = summarize(s.entry, project.config, r, s.facts)
+                s.summary = summarize(s.entry, project.config, r, s.facts, texts)
             out.append(_plain(s))
-        return out
+        texts.close()
+        return (texts.name, out)
 
     def phase2(message: Any) -> list[tuple[str, str]]:
         staging, related = parallel.staging_path(message), message[1]
@@ -385,23 +391,24 @@ def _start_worker(project: Project, r: Renderer, todo: list[tuple[Path, tuple[in
     return parallel.Worker(phase1, phase2)
 
 
-def _remote(t: tuple[Any, ...]) -> Scanned:
-    name, st, problems, facts, other_id, frozen, texts, arts = t
-    summary = Summary(frozen, texts) if frozen is not None else None
+def _remote(t: tuple[Any, ...], texts: "cache.TextFile | None") -> Scanned:
+    """A record the worker process holds, from _plain's values; its texts are in `texts`."""
+    name, st, problems, facts, other_id, frozen, spans, arts = t
+    summary = Summary(frozen, texts, spans) if frozen is not None and texts is not None else None
     f = Facts(facts[0], facts[1], facts[2], tuple(facts[3]), facts[4], dict(facts[5])) if facts else None
     s = Scanned(name, tuple(st), _thaw_problems(problems), summary, f, remote=(arts, problems), other_id=other_id)  # type: ignore[arg-type]
     return s
 
 
-def _cache_row(s: Scanned, records: Path, blob: "cache.TextBlob") -> tuple[Any, ...]:
-    """The cache row of one valid record; its three texts go to the blob (appended when new)."""
+def _cache_row(s: Scanned) -> tuple[Any, ...]:
+    """The cache row of one valid record: its file's stat, artifact stats, problems, frozen Summary, text spans."""
     assert s.summary is not None
     if s.cached is not None:
-        return blob.keep(s.cached)
+        return s.cached
     if s.remote is not None:
-        return (s.stat, s.remote[0], s.remote[1], s.summary.freeze(), blob.add(s.summary.texts))
+        return (s.stat, s.remote[0], s.remote[1], s.summary.freeze(), s.summary.spans)
     problems = [(p.path, p.line, p.col, p.message, p.severity) for p in s.problems]
-    return (s.stat, s.arts, problems, s.summary.freeze(), blob.add(s.summary.texts))
+    return (s.stat, s.arts, problems, s.summary.freeze(), s.summary.spans)
 
 
 def related_of(summaries: Sequence[Summary]) -> defaultdict[str, list[Summary]]:

@@ -159,80 +159,119 @@ def dependency_versions() -> str:
 def load_state(out: Path, env: str, texts: bool = True) -> dict[str, Any]:
     """The per-record and per-output state of the last build, when it was made with the same env key.
 
-    Records' big texts (feed item, records.json element, Atom entry) live in one blob beside
-    it, read as bytes and sliced, so loading costs no object per text (`texts=False`: not read)."""
+    Records' big texts (feed item, records.json element, Atom entry) live in one file beside
+    it (`TextBlob`), read span by span when needed. `texts` is kept for the callers' intent:
+    the state itself never holds them."""
     data = _read(cache_dir(out) / "state")
     if not isinstance(data, dict) or data.get("format") != FORMAT or data.get("env") != env:
         return {}
-    if not texts:
-        return data
-    name = data.get("texts_file")
-    try:
-        texts = (cache_dir(out) / str(name)).read_bytes()
-    except OSError:
+    if texts and not (cache_dir(out) / str(data.get("texts_file"))).is_file():
         return {}
-    data["texts"] = texts
     return data
 
 
+Span = tuple[int, int]
+
+
+class TextFile:
+    """One file of texts, read by span (pread: nothing is held in memory)."""
+
+    def __init__(self, path: Path, fd: int):
+        self.path, self.fd = path, fd
+
+    def read(self, span: Span) -> bytes:
+        a, b = span
+        data = os.pread(self.fd, b - a, a)
+        if len(data) != b - a:
+            raise OSError(f"{self.path}: text span {a}-{b} is past the end of the file")
+        return data
+
+    def close(self) -> None:
+        if self.fd >= 0:
+            os.close(self.fd)
+            self.fd = -1
+
+
 class TextBlob:
-    """Records' big texts in one append-only file: unchanged records keep their spans, changed
-    ones are appended; the file is rewritten only when more than half of it is dead."""
+    """Records' big texts in one append-only file, written as the build makes them (so no
+    build holds every record's texts in memory): unchanged records keep their spans, new
+    texts are appended. A span is live once the state naming it is saved, so appending to
+    the file the last state names is safe at any moment. The file is rewritten when more
+    than half of it is dead. A worker process writes its own file, merged in at `save`."""
 
     def __init__(self, out: Path, state: dict[str, Any]):
         self.dir = cache_dir(out)
-        self.old: bytes = state.get("texts", b"")
-        self.name: str | None = state.get("texts_file") if self.old else None
-        self.kept: list[tuple[int, int]] = []
-        self.new: list[bytes] = []
-        self.new_at: dict[int, bytes] = {}  # start offset -> text, for the texts added by this build
-        self.new_size = 0
-        self.live = 0
+        self.dir.mkdir(parents=True, exist_ok=True)
+        old = state.get("texts_file")
+        self.name = old if isinstance(old, str) and (self.dir / old).is_file() else f"texts-{os.urandom(8).hex()}"
+        path = self.dir / self.name
+        self.main = TextFile(path, os.open(path, os.O_RDWR | os.O_CREAT | os.O_APPEND | getattr(os, "O_CLOEXEC", 0), 0o644))
+        self.size = os.fstat(self.main.fd).st_size
+        self.others: dict[str, TextFile] = {}
 
-    def keep(self, row: tuple[Any, ...]) -> tuple[Any, ...]:
-        for a, b in row[4]:
-            self.live += b - a
-        self.kept.append(row)  # type: ignore[arg-type]
-        return row
-
-    def add(self, texts: tuple[bytes, ...]) -> tuple[tuple[int, int], ...]:
+    def add(self, texts: tuple[bytes, ...]) -> tuple[Span, ...]:
+        """Append texts; their spans in the main file."""
         spans = []
         for t in texts:
-            start = len(self.old) + self.new_size
-            self.new.append(t)
-            self.new_at[start] = t
-            self.new_size += len(t)
-            self.live += len(t)
-            spans.append((start, start + len(t)))
+            spans.append((self.size, self.size + len(t)))
+            view = memoryview(t)
+            while view:
+                view = view[os.write(self.main.fd, view) :]
+            self.size += len(t)
         return tuple(spans)
 
-    def save(self, rows: dict[str, tuple[Any, ...]]) -> str:
-        """Write the blob; returns its file name. Rows are re-spanned when the blob is compacted."""
-        self.dir.mkdir(parents=True, exist_ok=True)
-        total = len(self.old) + self.new_size
-        if self.name is not None and self.live * 2 >= total:
-            with open(self.dir / self.name, "ab") as f:  # the state written next is what makes the new spans live
-                f.writelines(self.new)
-            return self.name
-        old, base = memoryview(self.old), len(self.old)
-        self.name = f"texts-{os.urandom(8).hex()}"  # a new name: the old state never points at a half-written blob
-        offset = 0
-        # written piece by piece (buffered): joining them first would hold a second copy of every text
-        with open(self.dir / self.name, "wb", buffering=1 << 20) as f:
-            for name, row in rows.items():
-                spans = []
-                for a, b in row[4]:
-                    if b > a:  # an empty text shares its start with the next one
-                        f.write(old[a:b] if a < base else self.new_at[a])
-                    spans.append((offset, offset + (b - a)))
-                    offset += b - a
-                rows[name] = (*row[:4], tuple(spans))
+    def adopt(self, name: str) -> TextFile:
+        """A worker process's text file (in the cache folder), readable now, merged at `save`."""
+        if name not in self.others:
+            path = self.dir / name
+            self.others[name] = TextFile(path, os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0)))
+        return self.others[name]
+
+    def close(self) -> None:
+        """Release the files (idempotent); what was appended stays dead until a state names it."""
+        for f in [self.main, *self.others.values()]:
+            f.close()
+        self.others = {}
+
+    def save(self, rows: dict[str, tuple[Any, ...]], where: dict[str, str | None]) -> str:
+        """Make every row's spans (row[4]) point into one file; returns its name. `where` names the
+        adopted file a row's spans are in (None: the main file). Rows are re-spanned as needed."""
+        for name, row in rows.items():
+            if where.get(name) is None:
+                continue
+            other = self.others[where[name]]  # type: ignore[index]
+            rows[name] = (*row[:4], self.add(tuple(other.read(span) for span in row[4])))
+        live = sum(b - a for row in rows.values() for a, b in row[4])
+        if live * 2 < self.size:
+            self._compact(rows)
+        for f in self.others.values():
+            f.path.unlink(missing_ok=True)
         return self.name
 
+    def _compact(self, rows: dict[str, tuple[Any, ...]]) -> None:
+        name = f"texts-{os.urandom(8).hex()}"  # a new name: the old state never points at a half-written file
+        offset = 0
+        with open(self.dir / name, "wb", buffering=1 << 20) as f:
+            for key, row in rows.items():
+                spans = []
+                for span in row[4]:
+                    f.write(self.main.read(span))
+                    spans.append((offset, offset + span[1] - span[0]))
+                    offset += span[1] - span[0]
+                rows[key] = (*row[:4], tuple(spans))
+        self.name = name
 
-def save_state(out: Path, state: dict[str, Any], blob: TextBlob) -> None:
+
+class WorkerTexts(TextBlob):
+    """The text file a worker process writes (always a new one); the parent adopts it by name."""
+
+    def __init__(self, out: Path):
+        super().__init__(out, {})
+
+
+def save_state(out: Path, state: dict[str, Any], blob: TextBlob, where: dict[str, str | None]) -> None:
     d = cache_dir(out)
-    name = blob.save(state["records"])
+    name = blob.save(state["records"], where)
     _write(d / "state", {**state, "format": FORMAT, "texts_file": name})
     for old in d.glob("texts-*"):
         if old.name != name:

@@ -262,7 +262,7 @@ class Renderer:
         self.config = config
         self.env = env
         self._templates: dict[str, jinja2.Template] = {}
-        self._rows: dict[tuple[str, str], str] = {}
+        self._rows: dict[str, str] = {}
 
     def _render(self, template: str, page: Page, **context: Any) -> bytes:
         tpl = self._templates.get(template)
@@ -328,12 +328,14 @@ class Renderer:
         return Output(routes.FEED_ATOM, chunks=lambda: joined(before, (s.atom for s in summaries), b"", after))
 
     def row(self, entry: Summary, page: Page) -> str:
-        """One listing row; rendered once per record and link depth, then reused by every listing."""
-        key = (entry.hex, page.prefix)
-        row = self._rows.get(key)
+        """One listing row; rendered once per record with a stand-in for the link prefix (NUL,
+        which no record can contain), then reused by every listing at any depth."""
+        row = self._rows.get(entry.hex)
         if row is None:
-            row = self._rows[key] = self._render("_row.html", page, e=entry, routes=routes).decode("utf-8")
-        return row
+            stand_in = Page(page.path, self.config, page.section)
+            stand_in.prefix = "\x00"
+            row = self._rows[entry.hex] = self._render("_row.html", stand_in, e=entry, routes=routes).decode("utf-8")
+        return row.replace("\x00", page.prefix)
 
     def simple(self, template: str, path: str, nav: str, **context: Any) -> Output:
         page = Page(path, self.config, nav, absolute_links=(path == routes.NOT_FOUND))

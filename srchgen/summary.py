@@ -15,11 +15,14 @@ import datetime as dt
 import hashlib
 from functools import cached_property
 from types import SimpleNamespace
-from typing import Any, Callable, Iterable, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, Iterable, TypeVar
 
 from srchgen.derive import Gate, Level, Status, Tier
 from srchgen.schema import Section
 from srchgen.validate import Facts
+
+if TYPE_CHECKING:
+    from srchgen.cache import TextFile
 
 T = TypeVar("T")
 
@@ -41,19 +44,33 @@ def _field(i: int) -> property:
 
 
 class Summary:
-    __slots__ = ("t", "feed_item", "record_json", "atom", "__dict__")
+    __slots__ = ("t", "file", "spans", "__dict__")
 
-    def __init__(self, t: tuple[Any, ...], texts: tuple[Any, Any, Any]):
+    def __init__(self, t: tuple[Any, ...], file: "TextFile", spans: tuple[tuple[int, int], ...]):
         self.t = t
-        # feed_item: its JSON Feed item; record_json: its records.json element (UTF-8 JSON
-        # texts); atom: its Atom <entry> (UTF-8 XML). bytes, or memoryviews into the cache blob.
-        self.feed_item, self.record_json, self.atom = texts
+        # Its three texts are in the build cache's text file, read when wanted (cache.TextBlob).
+        self.file, self.spans = file, spans
+
+    @property
+    def feed_item(self) -> bytes:
+        """Its JSON Feed item (UTF-8 JSON text)."""
+        return self.file.read(self.spans[0])
+
+    @property
+    def record_json(self) -> bytes:
+        """Its records.json element (UTF-8 JSON text)."""
+        return self.file.read(self.spans[1])
+
+    @property
+    def atom(self) -> bytes:
+        """Its Atom <entry> (UTF-8 XML text)."""
+        return self.file.read(self.spans[2])
 
     @classmethod
     def make(
         cls, id: str, hex: str, short_title: str, display_title: str, submitted: dt.date, updated: dt.date, score: float,
         section: Section, topics: tuple[str, ...], related: tuple[str, ...], tier: Tier, gate: Gate, level: Level, status: Status,
-        publisher: str, doi: str | None, feed_item: bytes, record_json: bytes, atom: bytes, facts: Facts, content_key: str,
+        publisher: str, doi: str | None, file: "TextFile", spans: tuple[tuple[int, int], ...], facts: Facts, content_key: str,
     ) -> "Summary":
         """content_key: digest of everything its own page shows (manifest, derived fields, body)."""
         f = facts
@@ -64,7 +81,7 @@ class Summary:
             (f.path, f.id, f.doi, f.related, f.question, f.pos), content_key,
             "\x1e".join((row, "\x1f".join(topics), "\x1f".join(related))),
         )
-        return cls(t, (feed_item, record_json, atom))
+        return cls(t, file, spans)
 
     id = _field(_ID)
     hex = _field(_HEX)
@@ -143,16 +160,8 @@ class Summary:
         return SimpleNamespace(tier=self.tier, gate=SimpleNamespace(status=self.gate), level=self.level, status=self.status)
 
     def freeze(self) -> tuple[Any, ...]:
-        """Plain values for the cache (marshal-able); the three texts are stored apart (see `texts`)."""
+        """Plain values for the cache (marshal-able); the three texts are stored apart (`spans`)."""
         return self.t
-
-    @property
-    def texts(self) -> tuple[bytes, bytes, bytes]:
-        return (bytes(self.feed_item), bytes(self.record_json), bytes(self.atom))
-
-    @classmethod
-    def thaw(cls, t: tuple[Any, ...], texts: tuple[Any, Any, Any]) -> "Summary":
-        return cls(t, texts)
 
 
 def _row_key(id: str, short_title: str, submitted: str, score: float, tier: str, gate: str, level: str, section: str) -> str:
