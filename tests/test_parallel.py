@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from srchgen import parallel
-from srchgen.build import build
+from srchgen.build import build, check
 from tests.conftest import manifest, project_for, write_record
 from tests.test_build import tree
 
@@ -50,3 +50,18 @@ def test_forked_build_reports_problems_of_both_halves(tmp_project: Path, monkeyp
     forked = build(project_for(tmp_project), search=False)
     assert forked.errors and [str(p) for p in forked.problems] == [str(p) for p in single.problems]
     assert not (tmp_project / "site").exists()
+
+
+@pytest.mark.parametrize("bad", [None, "A0000001", "C0000001"])
+def test_forked_check_reports_what_a_single_process_check_reports(tmp_project: Path, monkeypatch: pytest.MonkeyPatch, bad: str | None) -> None:
+    """`srchgen check` without a cache forks a worker for half the records: same problems, same order."""
+    write_record(tmp_project / "records", manifest(id="SRCH:0000000A", related=["SRCH:DEADBEEF"], review={"score": 11}))
+    if bad is not None:
+        path = tmp_project / "records" / f"{bad}.md"
+        path.write_text(path.read_text().replace("manifest: paper-manifest-v1.1", "manifest: paper-manifest-v1.1\nreveiw: 1"))
+    monkeypatch.setattr(parallel, "MIN_RECORDS", 10**9)
+    single = check(project_for(tmp_project))
+    monkeypatch.setattr(parallel, "MIN_RECORDS", 2)
+    forked = check(project_for(tmp_project))
+    assert single.errors and [str(p) for p in forked.problems] == [str(p) for p in single.problems]
+    assert forked.records == single.records == 15 and forked.reused == 0
