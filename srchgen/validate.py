@@ -112,8 +112,9 @@ def _suggest(loc: Path_, key: str) -> str:
     return f"; did you mean '{near[0]}'?" if near else f"; expected one of: {', '.join(fields)}"
 
 
-def explain(err: dict[str, Any], src: SourceFile) -> Problem:
-    """Turn one pydantic error into a positioned message that says what was found and what is expected."""
+def explain(err: dict[str, Any], src: SourceFile, suggestion: str | None = None) -> Problem:
+    """Turn one pydantic error into a positioned message that says what was found and what is expected
+    (`suggestion`: an unknown key's _suggest, when the caller has it already)."""
     loc: Path_ = tuple(err["loc"])
     name = dotted(loc)
     typ = err["type"]
@@ -132,7 +133,7 @@ def explain(err: dict[str, Any], src: SourceFile) -> Problem:
         key = str(loc[-1])
         if len(loc) == 1 and key in DERIVED_KEYS:
             return Problem.at(src.path, src.key_pos(loc), f"unknown key '{key}': derived fields are computed by srchgen, never written in a record; remove it")
-        return Problem.at(src.path, src.key_pos(loc), f"unknown key '{key}'{_suggest(loc, key)}")
+        return Problem.at(src.path, src.key_pos(loc), f"unknown key '{key}'{suggestion if suggestion is not None else _suggest(loc, key)}")
     pos = src.value_pos(loc)
     if typ == "string_type" and (loc == ("id",) or (len(loc) == 2 and loc[0] == "related")):
         msg = f"expected SRCH: followed by 8 hex digits, e.g. SRCH:08EA5386; found {found}"
@@ -205,15 +206,16 @@ def check_schema(src: SourceFile) -> tuple[Record | None, list[Problem]]:
     # A misspelt key (reveiw:) is one mistake: report it once, as the unknown key with its
     # suggestion, not also as the required key it was meant to be.
     typos: set[tuple[Path_, Any]] = set()
+    suggestions: dict[Path_, str] = {}  # asked once per unknown key (a hostile record may have thousands)
     for err in errors:
         if err["type"] == "extra_forbidden":
             loc = tuple(err["loc"])
-            text = _suggest(loc, str(loc[-1]))
+            text = suggestions[loc] = _suggest(loc, str(loc[-1]))
             m = re.match(r"; did you mean '(.*)'\?", text)
             if m:
                 typos.add((loc[:-1], m.group(1)))
     kept = [err for err in errors if not (err["type"] == "missing" and (tuple(err["loc"][:-1]), err["loc"][-1]) in typos)]
-    return None, [explain(err, src) for err in kept]  # type: ignore[arg-type]
+    return None, [explain(err, src, suggestions.get(tuple(err["loc"]))) for err in kept]  # type: ignore[arg-type]
 
 
 def _utc_day(t: dt.datetime) -> dt.date:
