@@ -1,14 +1,17 @@
 """The build cache beside site/ (`.srchgen-cache/`): safe to delete, never trusted when stale.
 
-Two files. `noop` holds a fingerprint of every input (stat of records, artifacts,
+Three files. `noop` holds a fingerprint of every input (stat of records, artifacts,
 templates, assets, config, options, srchgen's version) taken after the last successful
 build, plus the messages it printed: when nothing changed, `srchgen build` replays them and
-stops before importing anything heavy. `state` holds, per record, the content digest, the
-artifact stats, the problems and the Summary, plus the digest of every output file; a
-rebuild reprocesses only records whose bytes changed and rewrites only outputs whose bytes
-changed. Both are keyed on srchgen's version, the dependency versions, the config and the
-templates; any mismatch and the cache is ignored. marshal is used because it is fast and
-builds no objects but plain values (it runs no code).
+stops before importing anything heavy. `state` holds, per record, the file's stat, the
+artifact stats, the problems, the frozen Summary and the spans of its texts, plus the key
+of every page, the digest of every output file and the registry key (build.registry_key);
+a rebuild reprocesses only records whose bytes changed and rewrites only outputs whose
+bytes changed. `texts-*` holds every record's feed item, records.json element and Atom
+entry (TextBlob), read by span, so no build holds them all in memory. All are keyed on
+srchgen's version, the dependency versions, the config and the templates; any mismatch
+and the cache is ignored. marshal is used because it is fast and builds no objects but
+plain values (it runs no code).
 
 This module imports only the standard library: the no-op path must stay cheap.
 """
