@@ -168,8 +168,15 @@ def load_state(out: Path, env: str, texts: bool = True) -> dict[str, Any]:
     data = _read(cache_dir(out) / "state")
     if not isinstance(data, dict) or data.get("format") != FORMAT or data.get("env") != env:
         return {}
-    if texts and not (cache_dir(out) / str(data.get("texts_file"))).is_file():
-        return {}
+    if texts:
+        try:
+            size = os.stat(cache_dir(out) / str(data.get("texts_file"))).st_size
+        except OSError:
+            return {}
+        rows = data.get("records")
+        ends = [row[4][-1][1] for row in rows.values() if row[4]] if isinstance(rows, dict) else []
+        if max(ends, default=0) > size:  # cut short: its spans would read other bytes
+            return {}
     return data
 
 

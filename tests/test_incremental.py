@@ -101,6 +101,25 @@ def test_a_corrupt_or_foreign_cache_is_ignored(tmp_project: Path) -> None:
     assert tree(tmp_project / "site") == want
 
 
+@pytest.mark.parametrize("damage", ["truncated", "deleted"])
+def test_a_damaged_texts_file_is_not_trusted(tmp_project: Path, damage: str) -> None:
+    """The state is whole but the texts file it points into is cut short or gone: rebuilt, no traceback."""
+    build(project_for(tmp_project), search=False)
+    want = tree(tmp_project / "site")
+    (texts,) = (tmp_project / ".srchgen-cache").glob("texts-*")
+    if damage == "truncated":
+        texts.write_bytes(texts.read_bytes()[:-10])
+    else:
+        texts.unlink()
+    (tmp_project / "records" / "A0000002.md").write_text((tmp_project / "records" / "A0000002.md").read_text().replace("forty-two", "42"))
+    report = build(project_for(tmp_project), search=False)
+    assert not report.errors and report.reused == 0
+    clean = tmp_project.parent / "clean"
+    shutil.copytree(tmp_project, clean, ignore=shutil.ignore_patterns("site", ".srchgen-cache"))
+    build(project_for(clean), search=False)
+    assert tree(tmp_project / "site") == tree(clean / "site") != want
+
+
 def test_deleting_site_rebuilds_it_from_cache(tmp_project: Path) -> None:
     build(project_for(tmp_project), search=False)
     want = tree(tmp_project / "site")
