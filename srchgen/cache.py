@@ -163,8 +163,9 @@ def load_state(out: Path, env: str, texts: bool = True) -> dict[str, Any]:
     """The per-record and per-output state of the last build, when it was made with the same env key.
 
     Records' big texts (feed item, records.json element, Atom entry) live in one file beside
-    it (`TextBlob`), read span by span when needed. `texts` is kept for the callers' intent:
-    the state itself never holds them."""
+    it (`TextBlob`), read span by span when needed. With `texts` (a build, which reads them),
+    the state is ignored unless that file is there and reaches its last span; `check` reads
+    no text and passes False."""
     data = _read(cache_dir(out) / "state")
     if not isinstance(data, dict) or data.get("format") != FORMAT or data.get("env") != env:
         return {}

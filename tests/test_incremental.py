@@ -9,7 +9,9 @@ from typing import Callable
 import pytest
 from click.testing import CliRunner
 
+from srchgen import build as build_mod
 from srchgen.build import build
+from srchgen.render import Renderer
 from srchgen.cli import main
 from tests.conftest import project_for
 from tests.test_build import tree
@@ -99,6 +101,23 @@ def test_a_corrupt_or_foreign_cache_is_ignored(tmp_project: Path) -> None:
     report = build(project_for(tmp_project), search=False)
     assert not report.errors and report.reused == 0
     assert tree(tmp_project / "site") == want
+
+
+@pytest.mark.parametrize("change, listings_rebuilt", [("abstract", False), ("correction-appended", False), ("title", True), ("topic-added", True)])
+def test_listings_are_rebuilt_only_when_a_listing_key_changed(
+    tmp_project: Path, monkeypatch: pytest.MonkeyPatch, change: str, listings_rebuilt: bool
+) -> None:
+    """The registry key: an edit that leaves every row, topic and related link as it was renders no listing or registry page."""
+    assert not build(project_for(tmp_project), search=False).errors
+    EDITS[change](tmp_project)
+    calls: list[str] = []
+    real_listing, real_aggregates = Renderer.listing_page, build_mod.aggregate_outputs
+    monkeypatch.setattr(Renderer, "listing_page", lambda self, *a, **k: calls.append("listing") or real_listing(self, *a, **k))
+    monkeypatch.setattr(build_mod, "aggregate_outputs", lambda *a, **k: calls.append("registry") or real_aggregates(*a, **k))
+    assert not build(project_for(tmp_project), search=False).errors
+    assert ("registry" in calls) is listings_rebuilt
+    if not listings_rebuilt:
+        assert calls == []
 
 
 @pytest.mark.parametrize("damage", ["truncated", "deleted"])
