@@ -126,12 +126,12 @@ def _stat(path: Path) -> tuple[int, int, int]:
     return (st.st_size, st.st_mtime_ns, st.st_ino)
 
 
-def _artifacts_unchanged(arts: Sequence[tuple[str, int, int, int]], records: Path) -> bool:
+def _artifacts_unchanged(arts: Sequence[tuple[str, int, int, int]], records: Path, stats: "cache.Stats | None") -> bool:
     for rel, size, mtime, ino in arts:
         try:
-            if _stat(records / rel) != (size, mtime, ino):
+            if (stats[rel] if stats is not None else _stat(records / rel)) != (size, mtime, ino):
                 return False
-        except OSError:
+        except (OSError, KeyError):
             return False
     return True
 
@@ -208,25 +208,39 @@ def _plain(s: Scanned) -> tuple[Any, ...]:
     )
 
 
-def triage(project: Project, state: dict[str, Any], texts: "cache.TextFile | None" = None) -> tuple[list[Scanned], list[tuple[Path, tuple[int, int, int]]]]:
+def _record_stats(records: Path) -> list[tuple[str, tuple[int, int, int]]]:
+    """Every record file's name and (size, mtime, inode), in the order of source.record_files."""
+    found = []
+    with os.scandir(records) as it:
+        for e in it:
+            if e.name.endswith(".md"):
+                try:
+                    st = e.stat(follow_symlinks=False)
+                    found.append((e.name, (st.st_size, st.st_mtime_ns, st.st_ino)))
+                except OSError:
+                    found.append((e.name, (-1, -1, -1)))
+    return sorted(found)
+
+
+def triage(
+    project: Project, state: dict[str, Any], texts: "cache.TextFile | None" = None, stats: "cache.Stats | None" = None,
+) -> tuple[list[Scanned], list[tuple[Path, tuple[int, int, int]]]]:
     """Split the record files into those the cache still describes and those to process
-    (with `texts`, the cache's text file, the reused ones get their Summary)."""
+    (with `texts`, the cache's text file, the reused ones get their Summary). `stats`: every
+    file under records/ as cache.fingerprint found it moments ago, so nothing is stat'ed twice."""
     rows: dict[str, tuple[Any, ...]] = state.get("records", {})
     reused, todo = [], []
-    with os.scandir(project.records) as it:
-        entries = sorted((e for e in it if e.name.endswith(".md")), key=lambda e: e.name)  # as source.record_files
-    for entry in entries:
-        try:
-            stat = entry.stat(follow_symlinks=False)
-            st = (stat.st_size, stat.st_mtime_ns, stat.st_ino)
-        except OSError:
-            st = (-1, -1, -1)
-        row = rows.get(entry.name)
-        if row is not None and row[3] is not None and tuple(row[0]) == st and (not row[1] or _artifacts_unchanged(row[1], project.records)):
+    if stats is None:
+        found = _record_stats(project.records)
+    else:
+        found = sorted((name, st) for name, st in stats.items() if name.endswith(".md") and "/" not in name)
+    for name, st in found:
+        row = rows.get(name)
+        if row is not None and row[3] is not None and tuple(row[0]) == st and (not row[1] or _artifacts_unchanged(row[1], project.records, stats)):
             summary = Summary(row[3], texts, row[4]) if texts is not None else None
-            reused.append(Scanned(entry.name, st, _thaw_problems(row[2]) if row[2] else [], summary, facts_of(row[3]), cached=row))
+            reused.append(Scanned(name, st, _thaw_problems(row[2]) if row[2] else [], summary, facts_of(row[3]), cached=row))
         else:
-            todo.append((project.records / entry.name, st))
+            todo.append((project.records / name, st))
     return reused, todo
 
 
@@ -256,12 +270,13 @@ def summarize(e: Entry, config: Config, r: Renderer, facts: Facts, blob: "cache.
     return Summary.make(
         e.id, e.hex, e.short_title, rec.display_title, rec.submitted, e.updated, rec.review.score, rec.section,
         tuple(rec.topics), tuple(rec.related), d.tier, d.gate.status, d.level, d.status, rec.publisher, rec.doi,
-        blob.main, blob.add((item, record_json, atom)), facts, digest(item, record_json),
+        blob.main, blob.add((item, record_json, atom)), facts, digest(item, record_json, atom),
     )
 
 
-def build(project: Project, strict: bool = False, search: bool | None = None) -> Report:
-    """Check, then render and write the site; site/ is untouched unless every record is valid."""
+def build(project: Project, strict: bool = False, search: bool | None = None, stats: "cache.Stats | None" = None) -> Report:
+    """Check, then render and write the site; site/ is untouched unless every record is valid.
+    `stats`: what cache.fingerprint found under the records folder, when it just ran."""
     out, config = project.out, project.config
     recover(out)
     env = env_key(project)
@@ -271,7 +286,7 @@ def build(project: Project, strict: bool = False, search: bool | None = None) ->
     r.env.globals["filter_choices"] = finder.choices()
     checker = signature_checker(project)
     blob = cache.TextBlob(out, state)
-    reused, todo = triage(project, state, blob.main)
+    reused, todo = triage(project, state, blob.main, stats)
     worker = None
     where: dict[str, str | None] = {}  # record file -> the worker's text file its texts are in
     if not site_ok and parallel.available() and len(todo) >= parallel.MIN_RECORDS:
@@ -510,6 +525,8 @@ class Plan:
 
 
 def _hash(o: Output) -> str:
+    if o.key is not None:
+        return o.key
     h = hashlib.sha256()  # ~1.5 GB/s here (SHA extensions), twice blake2b's speed
     if o.copy_from is not None:
         with open(o.copy_from, "rb") as f:

@@ -27,7 +27,7 @@ from typing import Any, Iterable
 
 from srchgen import __version__
 
-FORMAT = 5
+FORMAT = 6
 DIR = ".srchgen-cache"
 _DEPENDENCIES = ("cmarkgfm", "nh3", "jinja2", "markupsafe", "pydantic", "pyyaml", "pagefind-bin")
 
@@ -36,11 +36,16 @@ def cache_dir(out: Path) -> Path:
     return out.parent / DIR
 
 
-def _walk_stats(root: Path, h: "hashlib._Hash") -> None:
-    """Names, sizes, mtimes and inodes of every file below root, in sorted order."""
+Stats = dict[str, tuple[int, int, int]]
+
+
+def _walk_stats(root: Path, h: "hashlib._Hash", keep: Stats | None = None) -> None:
+    """Names, sizes, mtimes and inodes of every file below root, in sorted order; into `keep`
+    too (path relative to root -> size, mtime, inode), so the build need not stat them again."""
     if not root.is_dir():
         h.update(b"-missing-" + os.fsencode(root))
         return
+    cut = len(os.path.join(str(root), ""))
     stack = [root]
     while stack:
         d = stack.pop()
@@ -56,6 +61,8 @@ def _walk_stats(root: Path, h: "hashlib._Hash") -> None:
             except OSError:
                 continue
             h.update(f"{e.path}\0{st.st_mode}\0{st.st_size}\0{st.st_mtime_ns}\0{st.st_ino}\n".encode("utf-8", "surrogateescape"))
+            if keep is not None:
+                keep[e.path[cut:]] = (st.st_size, st.st_mtime_ns, st.st_ino)
             if e.is_dir(follow_symlinks=False):
                 stack.append(Path(e.path))
 
@@ -83,8 +90,9 @@ def _signers_bytes(root: Path, pyproject: bytes) -> bytes:
         return b"-missing-signers-"
 
 
-def fingerprint(root: Path, records: Path, out: Path, options: Iterable[str]) -> str:
-    """Everything a build's output and messages depend on, by stat: cheap enough for every run."""
+def fingerprint(root: Path, records: Path, out: Path, options: Iterable[str], keep: Stats | None = None) -> str:
+    """Everything a build's output and messages depend on, by stat: cheap enough for every run.
+    `keep` receives the stats of everything under `records` (see _walk_stats)."""
     h = hashlib.sha256()
     h.update(f"{FORMAT}\0{__version__}\0{sys.executable}\0{os.path.abspath(root)}\0{os.path.abspath(records)}\0{os.path.abspath(out)}\n".encode())
     h.update("\0".join(options).encode() + b"\n")
@@ -96,7 +104,8 @@ def fingerprint(root: Path, records: Path, out: Path, options: Iterable[str]) ->
     except OSError:
         h.update(b"-no-pyproject-")
     theme = theme_root()
-    for folder in (records, root / "templates", root / "assets", theme / "templates", theme / "assets", Path(__file__).parent):
+    _walk_stats(records, h, keep)
+    for folder in (root / "templates", root / "assets", theme / "templates", theme / "assets", Path(__file__).parent):
         _walk_stats(folder, h)
     return h.hexdigest()
 

@@ -98,7 +98,8 @@ def build_cmd(records: str | None, out: str | None, base_url: str | None, strict
     records_dir = Path(records) if records else root / "records"
     out_dir = Path(out) if out else root / "site"
     options = [f"records={records}", f"base_url={base_url}", f"strict={strict}", f"search={not no_search}"]
-    fp = cache.fingerprint(root, records_dir, out_dir, options)
+    stats: cache.Stats = {}
+    fp = cache.fingerprint(root, records_dir, out_dir, options, stats)
     replay = cache.noop_messages(out_dir, fp)
     if replay is not None:
         for line in replay:
@@ -111,7 +112,7 @@ def build_cmd(records: str | None, out: str | None, base_url: str | None, strict
     project = make_project(records, out, base_url=base_url)
     cache.forget_noop(project.out)
     try:
-        report = build(project, strict=strict, search=False if no_search else None)
+        report = build(project, strict=strict, search=False if no_search else None, stats=stats)
     except ConfigError as e:  # e.g. a missing or malformed gate_signers file (SPEC §2)
         _fail_usage(e.problems)
     printed = report_problems(report)

@@ -22,7 +22,7 @@ from srchgen.config import Config
 from srchgen.derive import Gate, Level, Tier
 from srchgen.entry import Entry
 from srchgen.schema import Section
-from srchgen.summary import Summary, latest_update
+from srchgen.summary import Summary, latest_update, texts_key
 
 _XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December")
@@ -31,13 +31,15 @@ MONTHS = ("January", "February", "March", "April", "May", "June", "July", "Augus
 @dataclass(frozen=True)
 class Output:
     """One file of the site: its path under site/ and its bytes, or a file to copy, or
-    `chunks`: a function giving its bytes piece by piece (called once to hash, once to write),
-    so a feed of every record is never one string in memory."""
+    `chunks`: a function giving its bytes piece by piece (called to write), so a feed of
+    every record is never one string in memory. `key`, when given, stands for its bytes in
+    the cache (a digest of everything they are made of), so they need not be read to hash."""
 
     path: str
     data: bytes = b""
     copy_from: str | None = None
     chunks: Callable[[], Iterable[bytes | memoryview]] | None = None
+    key: str | None = None
 
     def pieces(self) -> Iterable[bytes | memoryview]:
         return self.chunks() if self.chunks is not None else (self.data,)
@@ -325,7 +327,7 @@ class Renderer:
         page = Page(routes.FEED_ATOM, self.config, "")
         marker = "<!--srchgen:entries-->"
         before, after = self._render("feed.atom", page, entries_xml=Markup(marker), updated=updated, routes=routes).split(marker.encode())
-        return Output(routes.FEED_ATOM, chunks=lambda: joined(before, (s.atom for s in summaries), b"", after))
+        return Output(routes.FEED_ATOM, chunks=lambda: joined(before, (s.atom for s in summaries), b"", after), key=texts_key(before, after, summaries))
 
     def row(self, entry: Summary, page: Page) -> str:
         """One listing row; rendered once per record with a stand-in for the link prefix (NUL,

@@ -72,7 +72,7 @@ class Summary:
         section: Section, topics: tuple[str, ...], related: tuple[str, ...], tier: Tier, gate: Gate, level: Level, status: Status,
         publisher: str, doi: str | None, file: "TextFile", spans: tuple[tuple[int, int], ...], facts: Facts, content_key: str,
     ) -> "Summary":
-        """content_key: digest of everything its own page shows (manifest, derived fields, body)."""
+        """content_key: digest of its three texts, which hold everything its own page shows (manifest, derived fields, body)."""
         f = facts
         row = _row_key(id, short_title, submitted.isoformat(), score, tier.value, gate.value, level.name, section.value)
         t = (
@@ -186,6 +186,13 @@ def latest_update(summaries: Iterable["Summary"]) -> dt.date | None:
     """The newest `updated` of `summaries` (None when there are none)."""
     newest = max((s.t[_UPDATED] for s in summaries), default=None)
     return None if newest is None else dt.date.fromisoformat(newest)
+
+
+def texts_key(before: bytes, after: bytes, summaries: Iterable["Summary"]) -> str:
+    """Stands for the bytes of a file made of `before`, the summaries' texts in this order, and
+    `after` (the feeds, records.json): each content_key is a digest of the texts, so the file
+    need not be read to tell whether it changed."""
+    return digest(before, after, *(s.content_key for s in summaries))
 
 
 def digest(*parts: str | bytes) -> str:
