@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ctypes
 import hashlib
+import marshal
 import os
 import signal
 import subprocess
@@ -27,7 +28,7 @@ from srchgen.errors import Problem, sort_problems
 from srchgen.render import Facet, Output, Renderer, count_by, facets, make_environment, theme_dir
 from srchgen.schema import Record, Section, json_schema
 from srchgen.source import SourceFile, load_source
-from srchgen.summary import SUMMARY_RELATED, Summary, digest, facts_of, listing_order
+from srchgen.summary import SUMMARY_RELATED, StoredTexts, Summary, Texts, digest, facts_of, listing_order
 from srchgen.validate import Facts, Valid, registry_problems, validate_one, written_id
 from srchgen.write import apply_changes, fill, recover, write_site
 
@@ -202,8 +203,8 @@ def _plain(s: Scanned) -> tuple[Any, ...]:
     """A processed record as plain values, for the trip from the worker process (see _remote)."""
     f = s.facts
     return (
-        s.name, s.stat, [(p.path, p.line, p.col, p.message, p.severity) for p in s.problems],
-        (f.path, f.id, f.doi, f.related, f.question, f.pos) if f else None,
+        s.name, s.stat, _problem_rows(s.problems),
+        tuple(f) if f else None,
         s.other_id, s.summary.freeze() if s.summary else None, s.summary.spans if s.summary else None, s.arts,
     )
 
@@ -230,25 +231,36 @@ def triage(
     file under records/ as cache.fingerprint found it moments ago, so nothing is stat'ed twice."""
     rows: dict[str, tuple[Any, ...]] = state.get("records", {})
     reused, todo = [], []
-    if stats is None:
-        found = _record_stats(project.records)
-    else:
-        found = sorted((name, st) for name, st in stats.items() if name.endswith(".md") and "/" not in name)
-    for name, st in found:
+    for name, st in _found(project, stats):
         row = rows.get(name)
-        if row is not None and row[3] is not None and tuple(row[0]) == st and (not row[1] or _artifacts_unchanged(row[1], project.records, stats)):
-            summary = Summary(row[3], texts, row[4]) if texts is not None else None
-            reused.append(Scanned(name, st, _thaw_problems(row[2]) if row[2] else [], summary, facts_of(row[3]), cached=row))
+        t = cache.thaw(row) if row is not None and _unchanged(row, st, project.records, stats) else None
+        if t is not None:
+            summary = Summary(t, texts, row[cache.SPANS]) if texts is not None else None  # type: ignore[index]
+            problems = _thaw_problems(row[cache.PROBLEMS]) if row[cache.PROBLEMS] else []  # type: ignore[index]
+            reused.append(Scanned(name, st, problems, summary, facts_of(t), cached=row))
         else:
             todo.append((project.records / name, st))
     return reused, todo
 
 
+def _found(project: Project, stats: "cache.Stats | None") -> list[tuple[str, tuple[int, int, int]]]:
+    if stats is None:
+        return _record_stats(project.records)
+    return sorted((name, st) for name, st in stats.items() if name.endswith(".md") and "/" not in name)
+
+
+def _unchanged(row: tuple[Any, ...], st: tuple[int, int, int], records: Path, stats: "cache.Stats | None") -> bool:
+    """The cache row still describes the record file: same stat, and its artifacts' too."""
+    return tuple(row[cache.STAT]) == st and (not row[cache.ARTS] or _artifacts_unchanged(row[cache.ARTS], records, stats))
+
+
 def _problems(scanned: Sequence[Scanned]) -> list[Problem]:
-    problems = [p for s in scanned for p in s.problems]
+    return sort_problems([p for s in scanned for p in s.problems] + _registry_problems(scanned))
+
+
+def _registry_problems(scanned: Sequence[Scanned]) -> list[Problem]:
     other_ids = frozenset(i for s in scanned if s.facts is None for i in [s.other_id] if i)
-    problems += registry_problems([s.facts for s in scanned if s.facts is not None], other_ids)
-    return sort_problems(problems)
+    return registry_problems([s.facts for s in scanned if s.facts is not None], other_ids)
 
 
 def check(project: Project, strict: bool = False) -> Report:
@@ -286,28 +298,36 @@ def build(project: Project, strict: bool = False, search: bool | None = None, st
     r.env.globals["filter_choices"] = finder.choices()
     checker = signature_checker(project)
     blob = cache.TextBlob(out, state)
-    reused, todo = triage(project, state, blob.main, stats)
+    want_search = config.search if search is None else search
     worker = None
-    where: dict[str, str | None] = {}  # record file -> the worker's text file its texts are in
-    if not site_ok and parallel.available() and len(todo) >= parallel.MIN_RECORDS:
-        theirs, todo = parallel.split(todo)
-        worker = _start_worker(project, r, theirs, checker)
     try:
-        scanned = reused + process_all(project, todo, checker, True)
+        done: dict[str, Scanned] = {}  # records edit_in_place processed before it found it could not do the build
+        if site_ok:
+            edited = edit_in_place(project, state, stats, r, checker, blob, env, strict, want_search, done)
+            if edited is not None:
+                return edited
+        reused, todo = triage(project, state, blob.main, stats)
+        where: dict[str, str | None] = {}  # record file -> the worker's text file its texts are in
+        if not site_ok and parallel.available() and len(todo) >= parallel.MIN_RECORDS:
+            theirs, todo = parallel.split(todo)
+            worker = _start_worker(project, r, theirs, checker)
+        scanned = reused + [done[f.name] for f, _ in todo if f.name in done]
+        scanned += process_all(project, [(f, st) for f, st in todo if f.name not in done], checker, True)
         if worker is not None:
             texts_name, rows = worker.receive()
             wfile = blob.adopt(texts_name)
             scanned += [_remote(t, wfile) for t in rows]
             where.update((t[0], texts_name) for t in rows)
-        report = Report(problems=_problems(scanned), reused=len(reused), records=len(scanned))
+        reg = _registry_problems(scanned)
+        report = Report(problems=sort_problems([p for s in scanned for p in s.problems] + reg), reused=len(reused), records=len(scanned))
         if strict:
             report.problems = [p.as_error() for p in report.problems]
         if report.errors:
             return report
         if not config.base_url:
-            report.notes.append("no base_url: canonical, Open Graph, sitemap and absolute feed URLs are left out")
+            report.notes.append(NO_BASE_URL)
         for s in scanned:
-            if s.entry is not None and s.facts is not None:
+            if s.entry is not None and s.facts is not None and s.summary is None:
                 s.summary = summarize(s.entry, config, r, s.facts, blob)
         scanned = listing_order(scanned, lambda s: s.summary.t)  # type: ignore[union-attr]
         report.summaries = [s.summary for s in scanned]  # type: ignore[misc]
@@ -324,7 +344,6 @@ def build(project: Project, strict: bool = False, search: bool | None = None, st
                 fresh = process(project, project.records / s.name, s.stat, checker, want_entry=True)
                 s.entry, s.facts, s.arts = fresh.entry, fresh.facts, fresh.arts
         stream = site_outputs(scanned, report.summaries, config, r, plan, env, asset_outputs(project), related)
-        want_search = config.search if search is None else search
         if site_ok:
             # The state names what is on disk; a build killed while updating must not leave it
             # vouching for files it no longer describes (a revert would then rewrite nothing).
@@ -354,15 +373,102 @@ def build(project: Project, strict: bool = False, search: bool | None = None, st
             written = write_site(plan.hashing(stream), [], out, finish, start)
             report.files += written  # after write_site: `finish` has added the worker's files
             worker = None if worker is None else (worker.close() or None)
-        rows = {s.name: _cache_row(s) for s in scanned}
-        cache.save_state(
-            out, {"env": env, "site": cache.site_identity(out), "records": rows, "pages": plan.pages, "files": plan.files, "registry": registry},
-            blob, where,
-        )
+        name_of = {s.summary.id: s.name for s in scanned}  # type: ignore[union-attr]
+        cache.save_state(out, {
+            "env": env, "site": cache.site_identity(out), "records": {s.name: _cache_row(s) for s in scanned},
+            "pages": plan.pages, "files": plan.files, "registry": registry,
+            # what edit_in_place needs of the registry: unchanged while every listing key and Facts are
+            "order": [s.name for s in scanned], "registry_problems": _problem_rows(reg),
+            "links": {name_of[i]: tuple(name_of[o.id] for o in others) for i, others in related.items() if others},
+        }, blob, where)
     finally:
         if worker is not None:
             worker.abort()
         blob.close()
+    return report
+
+
+NO_BASE_URL = "no base_url: canonical, Open Graph, sitemap and absolute feed URLs are left out"
+
+
+def edit_in_place(
+    project: Project, state: dict[str, Any], stats: "cache.Stats | None", r: Renderer, checker: "SignatureChecker | None",
+    blob: "cache.TextBlob", env: str, strict: bool, want_search: bool, done: dict[str, Scanned],
+) -> Report | None:
+    """The common rebuild, a few records edited in place, without looking at the others' rows.
+
+    When the same record files are there and every edited one is valid and keeps its listing key
+    (row, topics, related ids) and its Facts (with their positions), nothing that any other page
+    or the cross-record rules read of the registry changed: the last build's listing order,
+    related links and cross-record problems (state "order", "links", "registry_problems") still
+    hold, so only the edited records' files, the feeds and the assets are made. Returns None when
+    that does not hold (the full build then runs, reusing the records in `done`)."""
+    rows, order, links, reg = (state.get(k) for k in ("records", "order", "links", "registry_problems"))
+    if not (isinstance(rows, dict) and isinstance(order, list) and isinstance(links, dict) and isinstance(reg, list)):
+        return None
+    found = _found(project, stats)
+    if len(found) != len(rows) or len(order) != len(rows) or any(name not in rows for name, _ in found):
+        return None  # a record added or deleted: listings change
+    edited = [(project.records / name, st) for name, st in found if not _unchanged(rows[name], st, project.records, stats)]
+    for s in process_all(project, edited, checker, True):
+        done[s.name] = s
+    config = project.config
+    for name, s in done.items():
+        if s.entry is None or s.facts is None or any(p.severity == "error" for p in s.problems):
+            return None
+        s.summary = summarize(s.entry, config, r, s.facts, blob)
+        old = cache.thaw(rows[name])
+        if old is None or Summary(old, blob.main, ()).listing_key != s.summary.listing_key or facts_of(old) != s.facts:
+            return None
+
+    def summary_of(name: str) -> Summary | None:
+        s = done.get(name)
+        t = cache.thaw(rows[name]) if s is None and name in rows else None
+        return s.summary if s is not None else (Summary(t, blob.main, rows[name][cache.SPANS]) if t is not None else None)
+
+    related: dict[str, list[Summary]] = {}
+    for name in done:
+        related[name] = [o for o in map(summary_of, links.get(name, ())) if o is not None]
+        if len(related[name]) != len(links.get(name, ())):
+            return None
+    problems = [p for name, row in rows.items() if name not in done and row[cache.PROBLEMS] for p in _thaw_problems(row[cache.PROBLEMS])]
+    problems += [p for s in done.values() for p in s.problems] + _thaw_problems(reg)
+    report = Report(problems=sort_problems(problems), reused=len(rows) - len(done), records=len(rows))
+    if strict:
+        report.problems = [p.as_error() for p in report.problems]
+    if report.errors:
+        return report
+    if not config.base_url:
+        report.notes.append(NO_BASE_URL)
+    texts: list[Texts] = [
+        done[n].summary if n in done else StoredTexts(blob.main, rows[n][cache.SPANS], rows[n][cache.CONTENT], rows[n][cache.UPDATED])  # type: ignore[misc]
+        for n in order
+    ]
+    plan = Plan(state.get("pages", {}), state.get("files", {}))
+    plan.same_registry = True
+    plan.pages = dict(plan.old_pages)
+    remade = ("assets/", *(f"records/{s.summary.hex}/" for s in done.values()))  # type: ignore[union-attr]
+    plan.files = {p: h for p, h in plan.old_files.items() if not p.startswith(remade) and p not in REGISTRY_TEXTS}
+    rules = guide(config)
+
+    def outputs() -> Iterator[Output]:
+        for name, s in done.items():
+            sm = s.summary
+            assert sm is not None and s.entry is not None
+            plan.pages[routes.record_page(sm.hex)] = plan.record_key(sm, env, related[name])
+            yield r.record_page(s.entry, related[name], rules)
+            yield from feeds.record_files(s.entry, config)
+            s.entry = None
+        yield from registry_texts(texts, config, r)
+        yield from asset_outputs(project)
+
+    out = project.out
+    cache.forget_state(out)  # see build(): the state must not vouch for files being replaced
+    index = (lambda view, dest: index_search(view, dest, report)) if want_search else None
+    report.files = plan.apply(out, outputs(), index)
+    new_rows = dict(rows)
+    new_rows.update((name, _cache_row(s)) for name, s in done.items())
+    cache.save_state(out, {**state, "site": cache.site_identity(out), "records": new_rows, "pages": plan.pages, "files": plan.files}, blob, {})
     return report
 
 
@@ -410,20 +516,23 @@ def _remote(t: tuple[Any, ...], texts: "cache.TextFile | None") -> Scanned:
     """A record the worker process holds, from _plain's values; its texts are in `texts`."""
     name, st, problems, facts, other_id, frozen, spans, arts = t
     summary = Summary(frozen, texts, spans) if frozen is not None and texts is not None else None
-    f = Facts(facts[0], facts[1], facts[2], tuple(facts[3]), facts[4], dict(facts[5])) if facts else None
+    f = Facts._make(facts) if facts else None
     s = Scanned(name, tuple(st), _thaw_problems(problems), summary, f, remote=(arts, problems), other_id=other_id)  # type: ignore[arg-type]
     return s
 
 
 def _cache_row(s: Scanned) -> tuple[Any, ...]:
-    """The cache row of one valid record: its file's stat, artifact stats, problems, frozen Summary, text spans."""
-    assert s.summary is not None
+    """The cache row of one valid record (cache.STAT ... cache.UPDATED)."""
+    sm = s.summary
+    assert sm is not None
     if s.cached is not None:
         return s.cached
-    if s.remote is not None:
-        return (s.stat, s.remote[0], s.remote[1], s.summary.freeze(), s.summary.spans)
-    problems = [(p.path, p.line, p.col, p.message, p.severity) for p in s.problems]
-    return (s.stat, s.arts, problems, s.summary.freeze(), s.summary.spans)
+    arts, problems = s.remote if s.remote is not None else (s.arts, _problem_rows(s.problems))
+    return (s.stat, arts, problems, marshal.dumps(sm.freeze()), sm.spans, sm.content_key, sm.updated_iso)
+
+
+def _problem_rows(problems: Iterable[Problem]) -> list[tuple[str, int, int, str, str]]:
+    return [(p.path, p.line, p.col, p.message, p.severity) for p in problems]
 
 
 def related_of(summaries: Sequence[Summary]) -> defaultdict[str, list[Summary]]:
@@ -638,7 +747,7 @@ def aggregate_outputs(
 REGISTRY_TEXTS = (routes.FEED_JSON, routes.FEED_ATOM, routes.RECORDS_JSON)
 
 
-def registry_texts(summaries: list[Summary], config: Config, r: Renderer) -> Iterator[Output]:
+def registry_texts(summaries: Sequence[Texts], config: Config, r: Renderer) -> Iterator[Output]:
     """The feeds and records.json: every record's texts in listing order (REGISTRY_TEXTS)."""
     yield feeds.json_feed(summaries, config)
     yield r.atom(summaries)

@@ -20,14 +20,17 @@ from __future__ import annotations
 
 import hashlib
 import marshal
+import mmap
+import operator
 import os
+import stat
 import sys
 from pathlib import Path
 from typing import Any, Iterable
 
 from srchgen import __version__
 
-FORMAT = 6
+FORMAT = 7
 DIR = ".srchgen-cache"
 _DEPENDENCIES = ("cmarkgfm", "nh3", "jinja2", "markupsafe", "pydantic", "pyyaml", "pagefind-bin")
 
@@ -46,11 +49,12 @@ def _walk_stats(root: Path, h: "hashlib._Hash", keep: Stats | None = None) -> No
         h.update(b"-missing-" + os.fsencode(root))
         return
     cut = len(os.path.join(str(root), ""))
-    stack = [root]
+    lines: list[str] = []  # hashed at once: one update per folder, not per file
+    stack = [str(root)]
     while stack:
         d = stack.pop()
         try:
-            entries = sorted(os.scandir(d), key=lambda e: e.name)
+            entries = sorted(os.scandir(d), key=_name)
         except OSError:
             continue
         for e in entries:
@@ -60,11 +64,15 @@ def _walk_stats(root: Path, h: "hashlib._Hash", keep: Stats | None = None) -> No
                 st = e.stat(follow_symlinks=False)
             except OSError:
                 continue
-            h.update(f"{e.path}\0{st.st_mode}\0{st.st_size}\0{st.st_mtime_ns}\0{st.st_ino}\n".encode("utf-8", "surrogateescape"))
+            lines.append(f"{e.path}\0{st.st_mode}\0{st.st_size}\0{st.st_mtime_ns}\0{st.st_ino}\n")
             if keep is not None:
                 keep[e.path[cut:]] = (st.st_size, st.st_mtime_ns, st.st_ino)
-            if e.is_dir(follow_symlinks=False):
-                stack.append(Path(e.path))
+            if stat.S_ISDIR(st.st_mode):
+                stack.append(e.path)
+    h.update("".join(lines).encode("utf-8", "surrogateescape"))
+
+
+_name = operator.attrgetter("name")
 
 
 def theme_root() -> Path:
@@ -192,21 +200,49 @@ def load_state(out: Path, env: str, texts: bool = True) -> dict[str, Any]:
 
 Span = tuple[int, int]
 
+# A record's row in the state: its file's stat, its artifacts' stats, its problems, its frozen
+# Summary as marshal bytes (decoded only for the records a build looks at), the spans of its
+# three texts, their content key and its `updated` day (what the feeds need of every record).
+STAT, ARTS, PROBLEMS, FROZEN, SPANS, CONTENT, UPDATED = range(7)
+
+
+def thaw(row: tuple[Any, ...]) -> tuple[Any, ...] | None:
+    """A row's frozen Summary (None when the bytes are not a marshalled tuple)."""
+    try:
+        t = marshal.loads(row[FROZEN])
+    except (EOFError, ValueError, TypeError):
+        return None
+    return t if isinstance(t, tuple) else None
+
 
 class TextFile:
-    """One file of texts, read by span (pread: nothing is held in memory)."""
+    """One file of texts, read by span: through a read-only map of what the file held when first
+    read (the feeds read every record's texts: 30,000 reads at 10,000 records, no system call
+    each), and by pread past its end (texts appended since). Nothing is held in memory."""
 
     def __init__(self, path: Path, fd: int):
         self.path, self.fd = path, fd
+        self.map: mmap.mmap | None = None
+        self.mapped = -1  # bytes mapped; -1: not tried yet
 
     def read(self, span: Span) -> bytes:
         a, b = span
+        if self.mapped < 0:
+            self.mapped = 0
+            size = os.fstat(self.fd).st_size
+            if size:
+                self.map, self.mapped = mmap.mmap(self.fd, size, access=mmap.ACCESS_READ), size
+        if b <= self.mapped:
+            return self.map[a:b]  # type: ignore[index]
         data = os.pread(self.fd, b - a, a)
         if len(data) != b - a:
             raise OSError(f"{self.path}: text span {a}-{b} is past the end of the file")
         return data
 
     def close(self) -> None:
+        if self.map is not None:
+            self.map.close()
+            self.map = None
         if self.fd >= 0:
             os.close(self.fd)
             self.fd = -1
@@ -260,7 +296,7 @@ class TextBlob:
             if where.get(name) is None:
                 continue
             other = self.others[where[name]]  # type: ignore[index]
-            rows[name] = (*row[:4], self.add(tuple(other.read(span) for span in row[4])))
+            rows[name] = (*row[:4], self.add(tuple(other.read(span) for span in row[4])), *row[5:])
         live = sum(b - a for row in rows.values() for a, b in row[4])
         if live * 2 < self.size:
             self._compact(rows)
@@ -278,7 +314,7 @@ class TextBlob:
                     f.write(self.main.read(span))
                     spans.append((offset, offset + span[1] - span[0]))
                     offset += span[1] - span[0]
-                rows[key] = (*row[:4], tuple(spans))
+                rows[key] = (*row[:4], tuple(spans), *row[5:])
         self.name = name
 
 

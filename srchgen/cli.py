@@ -122,7 +122,7 @@ def build_cmd(records: str | None, out: str | None, base_url: str | None, strict
     notes = [f"note: {note}" for note in report.notes]
     for note in notes:
         click.echo(note, err=True)
-    done = f"built {len(report.summaries)} records into {shown(project.out)}/ ({report.files} files written, {report.reused} records from cache)"
+    done = f"built {report.records} records into {shown(project.out)}/ ({report.files} files written, {report.reused} records from cache)"
     click.echo(done)
     annotations = [p.annotation() for p in report.problems] if os.environ.get("GITHUB_ACTIONS") == "true" else []
     cache.save_noop(project.out, fp, printed + notes + annotations + [done], cache.site_identity(project.out))

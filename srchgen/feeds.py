@@ -13,7 +13,7 @@ from srchgen import routes
 from srchgen.config import Config
 from srchgen.entry import Entry
 from srchgen.render import Output, joined
-from srchgen.summary import Summary, texts_key
+from srchgen.summary import Texts, texts_key
 
 JSON_FEED_VERSION = "https://jsonfeed.org/version/1.1"
 
@@ -88,7 +88,7 @@ def fragment(obj: Any) -> str:
     return json.dumps(obj, sort_keys=True, ensure_ascii=False, separators=(",", ":")).replace("</", "<\\/")
 
 
-def _splice(path: str, head: dict[str, Any], key: str, summaries: Sequence[Summary], items: Callable[[], Iterable[bytes | memoryview]]) -> Output:
+def _splice(path: str, head: dict[str, Any], key: str, summaries: Sequence[Texts], items: Callable[[], Iterable[bytes | memoryview]]) -> Output:
     """`head` as JSON with the list under `key` spliced in from ready JSON texts (no re-encoding)."""
     text = fragment({**head, key: []}).encode("utf-8")
     marker = f'"{key}":[]'.encode()
@@ -97,7 +97,7 @@ def _splice(path: str, head: dict[str, Any], key: str, summaries: Sequence[Summa
     return Output(path, chunks=lambda: joined(before + f'"{key}":['.encode(), items(), b",", b"]" + after + b"\n"), key=texts_key(before, after, summaries))
 
 
-def json_feed(summaries: Sequence[Summary], config: Config) -> Output:
+def json_feed(summaries: Sequence[Texts], config: Config) -> Output:
     """JSON Feed 1.1, newest first."""
     feed: dict[str, Any] = {
         "version": JSON_FEED_VERSION,
@@ -111,7 +111,7 @@ def json_feed(summaries: Sequence[Summary], config: Config) -> Output:
     return _splice(routes.FEED_JSON, feed, "items", summaries, lambda: (s.feed_item for s in summaries))
 
 
-def records_json(summaries: Sequence[Summary]) -> Output:
+def records_json(summaries: Sequence[Texts]) -> Output:
     """Every manifest with its derived fields, newest first."""
     return _splice(routes.RECORDS_JSON, {"manifest": "paper-manifest-v1.1"}, "records", summaries, lambda: (s.record_json for s in summaries))
 

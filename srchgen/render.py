@@ -22,7 +22,7 @@ from srchgen.config import Config
 from srchgen.derive import Gate, Level, Tier
 from srchgen.entry import Entry
 from srchgen.schema import Section
-from srchgen.summary import Summary, latest_update, texts_key
+from srchgen.summary import Summary, Texts, latest_update, texts_key
 
 _XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December")
@@ -322,7 +322,7 @@ class Renderer:
         # XML 1.0 even as character references; drop them so the feed stays well-formed.
         return _XML_INVALID.sub("", xml).encode("utf-8")
 
-    def atom(self, summaries: Sequence[Summary]) -> Output:
+    def atom(self, summaries: Sequence[Texts]) -> Output:
         updated = latest_update(summaries)
         page = Page(routes.FEED_ATOM, self.config, "")
         marker = "<!--srchgen:entries-->"

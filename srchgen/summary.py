@@ -43,13 +43,21 @@ def _field(i: int) -> property:
     return property(lambda self: self.t[i])
 
 
-class Summary:
-    __slots__ = ("t", "file", "spans", "__dict__")
+class Texts:
+    """A record's three texts in the build cache's text file (cache.TextBlob), read when wanted:
+    all the feeds and records.json need of it."""
 
-    def __init__(self, t: tuple[Any, ...], file: "TextFile", spans: tuple[tuple[int, int], ...]):
-        self.t = t
-        # Its three texts are in the build cache's text file, read when wanted (cache.TextBlob).
-        self.file, self.spans = file, spans
+    __slots__ = ("file", "spans")
+    file: "TextFile"
+    spans: tuple[tuple[int, int], ...]
+
+    @property
+    def content_key(self) -> str:
+        raise NotImplementedError
+
+    @property
+    def updated_iso(self) -> str:
+        raise NotImplementedError
 
     @property
     def feed_item(self) -> bytes:
@@ -66,6 +74,31 @@ class Summary:
         """Its Atom <entry> (UTF-8 XML text)."""
         return self.file.read(self.spans[2])
 
+
+class StoredTexts(Texts):
+    """A record's texts as the cache's row has them, without its Summary (cache.CONTENT, UPDATED)."""
+
+    __slots__ = ("_content_key", "_updated")
+
+    def __init__(self, file: "TextFile", spans: tuple[tuple[int, int], ...], content_key: str, updated: str):
+        self.file, self.spans, self._content_key, self._updated = file, spans, content_key, updated
+
+    @property
+    def content_key(self) -> str:
+        return self._content_key
+
+    @property
+    def updated_iso(self) -> str:
+        return self._updated
+
+
+class Summary(Texts):
+    __slots__ = ("t", "__dict__")
+
+    def __init__(self, t: tuple[Any, ...], file: "TextFile", spans: tuple[tuple[int, int], ...]):
+        self.t = t
+        self.file, self.spans = file, spans
+
     @classmethod
     def make(
         cls, id: str, hex: str, short_title: str, display_title: str, submitted: dt.date, updated: dt.date, score: float,
@@ -78,7 +111,7 @@ class Summary:
         t = (
             id, hex, short_title, display_title, submitted.isoformat(), updated.isoformat(), score, section.value, tuple(topics),
             tuple(related), tier.value, gate.value, level.name, status.value, publisher, doi,
-            (f.path, f.id, f.doi, f.related, f.question, f.pos), content_key,
+            tuple(f), content_key,
             "\x1e".join((row, "\x1f".join(topics), "\x1f".join(related))),
         )
         return cls(t, file, spans)
@@ -90,7 +123,8 @@ class Summary:
     score = _field(_SCORE)
     publisher = _field(_PUBLISHER)
     doi = _field(_DOI)
-    content_key = _field(_CONTENT)
+    content_key = _field(_CONTENT)  # type: ignore[assignment]
+    updated_iso = _field(_UPDATED)  # type: ignore[assignment]
 
     @property
     def listing_key(self) -> str:
@@ -170,8 +204,7 @@ def _row_key(id: str, short_title: str, submitted: str, score: float, tier: str,
 
 def facts_of(t: tuple[Any, ...]) -> Facts:
     """The cross-record Facts kept in a frozen Summary."""
-    fp = t[_FACTS]
-    return Facts(fp[0], fp[1], fp[2], tuple(fp[3]), fp[4], dict(fp[5]))
+    return Facts._make(t[_FACTS])
 
 
 def listing_order(items: Iterable[T], frozen: Callable[[T], tuple[Any, ...]]) -> list[T]:
@@ -182,13 +215,13 @@ def listing_order(items: Iterable[T], frozen: Callable[[T], tuple[Any, ...]]) ->
     return out
 
 
-def latest_update(summaries: Iterable["Summary"]) -> dt.date | None:
+def latest_update(summaries: Iterable[Texts]) -> dt.date | None:
     """The newest `updated` of `summaries` (None when there are none)."""
-    newest = max((s.t[_UPDATED] for s in summaries), default=None)
+    newest = max((s.updated_iso for s in summaries), default=None)
     return None if newest is None else dt.date.fromisoformat(newest)
 
 
-def texts_key(before: bytes, after: bytes, summaries: Iterable["Summary"]) -> str:
+def texts_key(before: bytes, after: bytes, summaries: Iterable[Texts]) -> str:
     """Stands for the bytes of a file made of `before`, the summaries' texts in this order, and
     `after` (the feeds, records.json): each content_key is a digest of the texts, so the file
     need not be read to tell whether it changed."""

@@ -11,7 +11,7 @@ import datetime as dt
 import difflib
 import re
 from dataclasses import dataclass
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, NamedTuple, Sequence
 
 from pydantic import BaseModel, ValidationError
 
@@ -311,9 +311,9 @@ def _check_corrections(src: SourceFile, rec: Record, today: dt.date) -> list[Pro
     return out
 
 
-@dataclass(frozen=True)
-class Facts:
-    """What the cross-record rules need of one valid record: small, plain, cacheable."""
+class Facts(NamedTuple):
+    """What the cross-record rules need of one valid record: small, plain, cacheable (a tuple,
+    so the cache's form of it is the thing itself: see summary.facts_of)."""
 
     path: str
     id: str

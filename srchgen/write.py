@@ -132,6 +132,9 @@ def _fill(staging: Path, outputs: Iterable[Output], assets: Iterable[Path]) -> i
             if out.path in seen:
                 raise RuntimeError(f"two outputs at one path: {out.path}")  # a bug in routes, not a user mistake
             seen.add(out.path)
+            if out.chunks is not None:  # a feed of every record: a thread of its own
+                writer.put([out])
+                continue
             batch.append(out)
             if len(batch) >= 64:
                 writer.put(batch)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 from typing import Callable
@@ -83,13 +84,33 @@ def test_incremental_build_equals_clean_build(tmp_project: Path, change: str) ->
     assert not incremental.errors, [str(p) for p in incremental.errors]
     clean = tmp_project.parent / "clean"
     shutil.copytree(tmp_project, clean, ignore=shutil.ignore_patterns("site", ".srchgen-cache"))
-    assert not build(project_for(clean), search=False).errors
+    from_scratch = build(project_for(clean), search=False)
+    assert not from_scratch.errors
     assert tree(tmp_project / "site") == tree(clean / "site")
+    assert [str(p) for p in incremental.problems] == [str(p) for p in from_scratch.problems]  # warnings too
     if change == "nothing":
         assert incremental.files == 0 and incremental.reused == 14
     if change in ("abstract", "correction-appended"):
         assert incremental.reused == 13
         assert 0 < incremental.files < 15  # the page, its JSON and citations, feeds: not the whole site
+
+
+IN_PLACE = {"abstract", "correction-appended", "nothing"}  # every listing key and cross-record Fact stays
+
+
+@pytest.mark.parametrize("change", sorted(set(EDITS) - {"artifact-changed"}))
+def test_edits_that_keep_the_registry_are_built_in_place(tmp_project: Path, monkeypatch: pytest.MonkeyPatch, change: str) -> None:
+    """edit_in_place takes the build (no other record's row is decoded: triage never runs) exactly
+    when the records' listing keys and Facts are as they were; a changed research question
+    (the duplicate-question rule reads it) or line shift of a Fact falls back to the full build."""
+    assert not build(project_for(tmp_project), search=False).errors
+    EDITS[change](tmp_project)
+    triaged: list[bool] = []
+    real = build_mod.triage
+    monkeypatch.setattr(build_mod, "triage", lambda *a, **k: triaged.append(True) or real(*a, **k))
+    report = build(project_for(tmp_project), search=False)
+    assert not report.errors and report.records == len(list((tmp_project / "records").glob("*.md")))
+    assert (not triaged) is (change in IN_PLACE)
 
 
 def test_a_corrupt_or_foreign_cache_is_ignored(tmp_project: Path) -> None:
@@ -172,3 +193,4 @@ def test_check_uses_a_fresh_cache_and_reports_the_same(tmp_project: Path) -> Non
     warm = runner.invoke(main, ["check"])
     assert cold.exit_code == warm.exit_code == 0
     assert cold.stderr == warm.stderr and cold.stdout == warm.stdout
+
