@@ -105,6 +105,12 @@ def fingerprint(root: Path, records: Path, out: Path, options: Iterable[str], ke
     h.update(f"{FORMAT}\0{__version__}\0{sys.executable}\0{os.path.abspath(root)}\0{os.path.abspath(records)}\0{os.path.abspath(out)}\n".encode())
     h.update("\0".join(options).encode() + b"\n")
     h.update(os.environ.get("GITHUB_ACTIONS", "").encode() + b"\n")
+    for folder in sys.path:  # installing or upgrading a dependency changes its site-packages folder
+        if folder.endswith("-packages"):
+            try:
+                h.update(f"{folder}\0{os.stat(folder).st_mtime_ns}\n".encode("utf-8", "surrogateescape"))
+            except OSError:
+                pass
     try:
         pyproject = (root / "pyproject.toml").read_bytes()
         h.update(pyproject)

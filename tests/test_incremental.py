@@ -194,3 +194,17 @@ def test_check_uses_a_fresh_cache_and_reports_the_same(tmp_project: Path) -> Non
     assert cold.exit_code == warm.exit_code == 0
     assert cold.stderr == warm.stderr and cold.stdout == warm.stdout
 
+
+def test_installing_a_dependency_is_not_a_noop(tmp_project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Upgrading e.g. Jinja2 may change the output: the no-op fingerprint sees site-packages change."""
+    from srchgen import cache
+
+    packages = tmp_path / "venv" / "site-packages"
+    packages.mkdir(parents=True)
+    monkeypatch.setattr("sys.path", [*__import__("sys").path, str(packages)])
+    args = (tmp_project, tmp_project / "records", tmp_project / "site", ["x"])
+    before = cache.fingerprint(*args)
+    assert cache.fingerprint(*args) == before
+    (packages / "jinja2-9.9.dist-info").mkdir()
+    os.utime(packages, ns=(1, 10**18))  # whatever the clock's resolution
+    assert cache.fingerprint(*args) != before
