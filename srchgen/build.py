@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import ctypes
 import hashlib
-import marshal
 import os
 import signal
+import struct
 import subprocess
 import sys
 from collections import defaultdict
@@ -65,7 +65,7 @@ class Report:
         return [p for p in self.problems if p.severity == "warning"]
 
 
-@dataclass
+@dataclass(slots=True)
 class Scanned:
     """One record file after the load and validate stages (fresh, or from the cache)."""
 
@@ -81,6 +81,50 @@ class Scanned:
     remote: tuple[Any, ...] | None = None  # (artifact stats, problems) of a record the worker process holds
     other_id: str | None = None  # the id written in a file that failed the schema
     arts: tuple[tuple[str, int, int, int], ...] = ()  # stats of the artifacts it publishes (cache validity)
+    made: "Made | None" = None  # its page and files, made and spooled (then `entry` is dropped)
+
+
+@dataclass(frozen=True)
+class Made:
+    """A processed record's page (without its related-records section) and files, waiting in a
+    Spool until every record is known. Held per record until then, so it is kept small: file
+    names (shared strings) and their spans packed in one bytes object, not the parsed record."""
+
+    spool: cache.Spool
+    names: tuple[str, ...]  # "index.html" first, then the record's other files under records/<HEX>/
+    spans: bytes  # (start, end) of each in the spool, 8-byte ints
+    copies: tuple[tuple[str, str], ...]  # (output path, artifact file)
+
+    def outputs(self, r: Renderer, hex_id: str, related: Sequence[Summary]) -> Iterator[Output]:
+        base = routes.record_dir(hex_id)
+        ends = struct.unpack(f"<{2 * len(self.names)}q", self.spans)
+        for i, name in enumerate(self.names):
+            data = self.spool.read((ends[2 * i], ends[2 * i + 1]))
+            yield Output(base + name, r.fill_related(data, hex_id, related) if i == 0 else data)
+        for path, src in self.copies:
+            yield Output(path, copy_from=src)
+
+
+def make_record(s: Scanned, config: Config, r: Renderer, rules: Any, blob: "cache.TextBlob", spool: cache.Spool) -> None:
+    """Summarize a valid processed record and spool its page and files; its Entry is dropped."""
+    e = s.entry
+    if e is None or s.facts is None:
+        return
+    s.summary = summarize(e, config, r, s.facts, blob)
+    base = routes.record_dir(e.hex)
+    assert routes.record_page(e.hex) == base + "index.html"
+    names, spans, copies = ["index.html"], list(spool.add(r.record_page_unlinked(e, rules))), []
+    for o in feeds.record_files(e, config):
+        if o.copy_from is not None:
+            copies.append((o.path, o.copy_from))
+        else:
+            names.append(sys.intern(o.path.removeprefix(base)))
+            spans += spool.add(o.data)
+    s.made = Made(spool, _NAMES.setdefault(tuple(names), tuple(names)), struct.pack(f"<{len(spans)}q", *spans), tuple(copies))
+    s.entry = None
+
+
+_NAMES: dict[tuple[str, ...], tuple[str, ...]] = {}  # every record has the same few file names: one tuple for all
 
 
 def signature_checker(project: Project) -> "SignatureChecker | None":
@@ -168,15 +212,21 @@ def _artifact_stats(src: SourceFile, records: Path) -> tuple[tuple[str, int, int
     return tuple((rel, *_stat(records / rel)) for rel, fact in sorted(src.artifacts.items()) if fact.source is not None)
 
 
-def process_all(project: Project, todo: Sequence[tuple[Path, tuple[int, int, int]]], checker: "SignatureChecker | None", want_entries: bool) -> list[Scanned]:
-    """process() every file; with gate_signers set, on a thread per core, since each signature
-    is an ssh-keygen process (~7 ms) the threads wait on in parallel (issue 7; docs/gate.md)."""
+def process_all(
+    project: Project, todo: Sequence[tuple[Path, tuple[int, int, int]]], checker: "SignatureChecker | None", want_entries: bool,
+    then: Callable[[Scanned], None] | None = None,
+) -> list[Scanned]:
+    """process() every file, calling `then` on each as it is done; with gate_signers set, on a
+    thread per core, since each signature is an ssh-keygen process (~7 ms) the threads wait on
+    in parallel (issue 7; docs/gate.md)."""
     if checker is None or len(todo) < 2 or (os.cpu_count() or 1) < 2:
-        return [process(project, file, st, checker, want_entries) for file, st in todo]
+        done = (process(project, file, st, checker, want_entries) for file, st in todo)
+        return [s for s in done if then is None or then(s) or True]
     from concurrent.futures import ThreadPoolExecutor
 
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
-        return list(pool.map(lambda item: process(project, item[0], item[1], checker, want_entries), todo))
+        found = pool.map(lambda item: process(project, item[0], item[1], checker, want_entries), todo)
+        return [s for s in found if then is None or then(s) or True]
 
 
 def scan(project: Project, state: dict[str, Any]) -> list[Scanned]:
@@ -274,16 +324,19 @@ def check(project: Project, strict: bool = False) -> Report:
 
 
 def summarize(e: Entry, config: Config, r: Renderer, facts: Facts, blob: "cache.TextBlob") -> Summary:
-    """The record's Summary; its three texts go to the cache's text file now, not into memory."""
+    """The record's Summary; its texts (feed item, records.json element, Atom entry, listing
+    row) go to the cache's text file now, not into memory."""
     rec, d = e.record, e.derived
     item = feeds.fragment(feeds.feed_item(e, config)).encode("utf-8")
     record_json = feeds.fragment(feeds.record_dict(e, config)).encode("utf-8")
     atom = r.atom_entry(e)
-    return Summary.make(
+    sm = Summary.make(
         e.id, e.hex, e.short_title, rec.display_title, rec.submitted, e.updated, rec.review.score, rec.section,
         tuple(rec.topics), tuple(rec.related), d.tier, d.gate.status, d.level, d.status, rec.publisher, rec.doi,
-        blob.main, blob.add((item, record_json, atom)), facts, digest(item, record_json, atom),
+        blob.main, (), facts, digest(item, record_json, atom),
     )
+    sm.spans = blob.add((item, record_json, atom, r.listing_row(sm)))
+    return sm
 
 
 def build(project: Project, strict: bool = False, search: bool | None = None, stats: "cache.Stats | None" = None) -> Report:
@@ -300,6 +353,7 @@ def build(project: Project, strict: bool = False, search: bool | None = None, st
     blob = cache.TextBlob(out, state)
     want_search = config.search if search is None else search
     worker = None
+    spool: cache.Spool | None = None
     try:
         done: dict[str, Scanned] = {}  # records edit_in_place processed before it found it could not do the build
         if site_ok:
@@ -311,8 +365,11 @@ def build(project: Project, strict: bool = False, search: bool | None = None, st
         if not site_ok and parallel.available() and len(todo) >= parallel.MIN_RECORDS:
             theirs, todo = parallel.split(todo)
             worker = _start_worker(project, r, theirs, checker)
+        rules = guide(config)
+        spool = cache.Spool(out)
         scanned = reused + [done[f.name] for f, _ in todo if f.name in done]
-        scanned += process_all(project, [(f, st) for f, st in todo if f.name not in done], checker, True)
+        todo = [(f, st) for f, st in todo if f.name not in done]
+        scanned += process_all(project, todo, checker, True, lambda s: make_record(s, config, r, rules, blob, spool))
         if worker is not None:
             texts_name, rows = worker.receive()
             wfile = blob.adopt(texts_name)
@@ -340,7 +397,7 @@ def build(project: Project, strict: bool = False, search: bool | None = None, st
         plan.same_registry = bool(old_pages) and state.get("registry") == registry
         related = related_of(report.summaries)
         for s in scanned:
-            if s.entry is None and s.remote is None and not plan.same_registry and plan.record_stale(s, env, related):
+            if s.entry is None and s.made is None and s.remote is None and not plan.same_registry and plan.record_stale(s, env, related):
                 fresh = process(project, project.records / s.name, s.stat, checker, want_entry=True)
                 s.entry, s.facts, s.arts = fresh.entry, fresh.facts, fresh.arts
         stream = site_outputs(scanned, report.summaries, config, r, plan, env, asset_outputs(project), related)
@@ -385,6 +442,8 @@ def build(project: Project, strict: bool = False, search: bool | None = None, st
         if worker is not None:
             worker.abort()
         blob.close()
+        if spool is not None:
+            spool.close()
     return report
 
 
@@ -479,30 +538,29 @@ def registry_key(scanned: Sequence[Scanned]) -> str:
 
 def _start_worker(project: Project, r: Renderer, todo: list[tuple[Path, tuple[int, int, int]]], checker: "SignatureChecker | None") -> parallel.Worker:
     """Fork the worker for `todo`: it processes them now and renders their pages when told to."""
-    held: list[Scanned] = []
+    held: list[tuple[str, Made]] = []
 
     def phase1() -> tuple[str, list[tuple[Any, ...]]]:
         texts = cache.WorkerTexts(project.out)
+        spool = cache.Spool(project.out)
+        rules = guide(project.config)
         out = []
         for file, st in todo:
             s = process(project, file, st, checker, want_entry=True)
-            held.append(s)
-            if s.entry is not None and s.facts is not None:
-                s.summary = summarize(s.entry, project.config, r, s.facts, texts)
+            make_record(s, project.config, r, rules, texts, spool)
             out.append(_plain(s))
+            if s.made is not None and s.summary is not None:
+                held.append((s.summary.hex, s.made))  # all phase 2 needs: the parent has the rest
         texts.close()
         return (texts.name, out)
 
     def phase2(message: Any) -> list[tuple[str, str]]:
         staging, related = parallel.staging_path(message), message[1]
-        rules = guide(project.config)
         written: list[tuple[str, str]] = []
 
         def outputs() -> Iterator[Output]:
-            for s in held:
-                if s.entry is None or s.summary is None:
-                    continue
-                for o in [r.record_page(s.entry, parallel.related_view(related.get(s.summary.hex, [])), rules), *feeds.record_files(s.entry, project.config)]:
+            for hex_id, made in held:
+                for o in made.outputs(r, hex_id, parallel.related_view(related.get(hex_id, []))):
                     written.append((o.path, _hash(o)))
                     yield o
 
@@ -528,7 +586,7 @@ def _cache_row(s: Scanned) -> tuple[Any, ...]:
     if s.cached is not None:
         return s.cached
     arts, problems = s.remote if s.remote is not None else (s.arts, _problem_rows(s.problems))
-    return (s.stat, arts, problems, marshal.dumps(sm.freeze()), sm.spans, sm.content_key, sm.updated_iso)
+    return (s.stat, arts, problems, sm.freeze(), sm.spans, sm.content_key, sm.updated_iso)
 
 
 def _problem_rows(problems: Iterable[Problem]) -> list[tuple[str, int, int, str, str]]:
@@ -668,7 +726,7 @@ def site_outputs(
     if plan.same_registry:
         # Only the processed records' pages can differ; the rest of the site is kept as it is,
         # but the feeds and assets, which are remade below.
-        made = [s for s in scanned if s.entry is not None]
+        made = [s for s in scanned if s.entry is not None or s.made is not None]
         plan.keep_all_but(
             frozenset(REGISTRY_TEXTS), ("assets/", *(f"records/{s.summary.hex}/" for s in made)),  # type: ignore[union-attr]
             frozenset(routes.record_page(s.summary.hex) for s in made),  # type: ignore[union-attr]
@@ -682,6 +740,10 @@ def site_outputs(
         plan.pages[path] = plan.record_key(sm, env, related[sm.id])
         if s.remote is not None:
             continue  # the worker process writes this record's files
+        if s.made is not None:
+            yield from s.made.outputs(r, sm.hex, related[sm.id])
+            s.made = None
+            continue
         if s.entry is None:
             plan.keep_record(sm.hex)
             continue

@@ -4,14 +4,16 @@ Three files. `noop` holds a fingerprint of every input (stat of records, artifac
 templates, assets, config, options, srchgen's version) taken after the last successful
 build, plus the messages it printed: when nothing changed, `srchgen build` replays them and
 stops before importing anything heavy. `state` holds, per record, the file's stat, the
-artifact stats, the problems, the frozen Summary and the spans of its texts, plus the key
-of every page, the digest of every output file and the registry key (build.registry_key);
-a rebuild reprocesses only records whose bytes changed and rewrites only outputs whose
-bytes changed. `texts-*` holds every record's feed item, records.json element and Atom
-entry (TextBlob), read by span, so no build holds them all in memory. All are keyed on
-srchgen's version, the dependency versions, the config and the templates; any mismatch
-and the cache is ignored. marshal is used because it is fast and builds no objects but
-plain values (it runs no code).
+artifact stats, the problems, the frozen Summary and the spans of its texts (STAT ...
+UPDATED), plus the key of every page, the digest of every output file, the registry key
+(build.registry_key) and the listing order, related links and cross-record problems
+(build.edit_in_place); a rebuild reprocesses only records whose bytes changed and rewrites
+only outputs whose bytes changed. It is written in chunks (_write_chunked). `texts-*` holds
+every record's feed item, records.json element and Atom entry (TextBlob), read by span, so
+no build holds them all in memory. All are keyed on srchgen's version, the dependency
+versions, the config and the templates; any mismatch and the cache is ignored. marshal is
+used because it is fast and builds no objects but plain values (it runs no code). A build
+also spools its record pages into an unnamed file here (Spool) until every record is known.
 
 This module imports only the standard library: the no-op path must stay cheap.
 """
@@ -19,18 +21,19 @@ This module imports only the standard library: the no-op path must stay cheap.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import marshal
-import mmap
 import operator
 import os
 import stat
 import sys
+import tempfile
 from pathlib import Path
 from typing import Any, Iterable
 
 from srchgen import __version__
 
-FORMAT = 7
+FORMAT = 8
 DIR = ".srchgen-cache"
 _DEPENDENCIES = ("cmarkgfm", "nh3", "jinja2", "markupsafe", "pydantic", "pyyaml", "pagefind-bin")
 
@@ -182,6 +185,60 @@ def dependency_versions() -> str:
     return ",".join(out)
 
 
+_BIG = ("records", "pages", "files")  # one entry per record or output: saved in chunks
+_CHUNK = 4096
+
+
+def _write_chunked(path: Path, value: dict[str, Any]) -> None:
+    """`value` as length-prefixed marshal chunks: its small entries, then its big dicts a few
+    thousand items at a time, then None (a whole file ends with it). The 100,000-record state
+    is ~150 MB as one marshal string; in chunks no build holds more than a few MB of it."""
+    tmp = path.with_name(path.name + f".tmp-{os.getpid()}")
+    with open(tmp, "wb") as f:
+
+        def put(v: Any) -> None:
+            data = marshal.dumps(v)
+            f.write(len(data).to_bytes(8, "little"))
+            f.write(data)
+
+        put({k: v for k, v in value.items() if k not in _BIG})
+        for key in _BIG:
+            items = iter(value.get(key, {}).items())
+            while chunk := dict(itertools.islice(items, _CHUNK)):
+                if key == "records":  # frozen Summaries as bytes, made a chunk at a time (see thaw)
+                    chunk = {name: _frozen_as_bytes(row) for name, row in chunk.items()}
+                put((key, chunk))
+        put(None)
+    os.replace(tmp, path)
+
+
+def _read_chunked(path: Path) -> dict[str, Any] | None:
+    """What _write_chunked wrote; None when the file is missing, cut short or not such a file."""
+    try:
+        with open(path, "rb") as f:
+            size = os.fstat(f.fileno()).st_size
+
+            def get() -> Any:
+                n = int.from_bytes(f.read(8), "little")
+                if n > size - f.tell():  # a damaged length: never allocate it
+                    raise EOFError
+                data = f.read(n)
+                if len(data) != n or n == 0:
+                    raise EOFError
+                return marshal.loads(data)
+
+            head = get()
+            if not isinstance(head, dict):
+                return None
+            big: dict[str, dict[Any, Any]] = {key: {} for key in _BIG}
+            while (chunk := get()) is not None:
+                key, items = chunk
+                big[key].update(items)
+            return {**head, **big}
+    except (OSError, EOFError, ValueError, TypeError, KeyError):
+        return None
+
+
 def load_state(out: Path, env: str, texts: bool = True) -> dict[str, Any]:
     """The per-record and per-output state of the last build, when it was made with the same env key.
 
@@ -189,8 +246,8 @@ def load_state(out: Path, env: str, texts: bool = True) -> dict[str, Any]:
     it (`TextBlob`), read span by span when needed. With `texts` (a build, which reads them),
     the state is ignored unless that file is there and reaches its last span; `check` reads
     no text and passes False."""
-    data = _read(cache_dir(out) / "state")
-    if not isinstance(data, dict) or data.get("format") != FORMAT or data.get("env") != env:
+    data = _read_chunked(cache_dir(out) / "state")
+    if data is None or data.get("format") != FORMAT or data.get("env") != env:
         return {}
     if texts:
         try:
@@ -212,8 +269,16 @@ Span = tuple[int, int]
 STAT, ARTS, PROBLEMS, FROZEN, SPANS, CONTENT, UPDATED = range(7)
 
 
+def _frozen_as_bytes(row: tuple[Any, ...]) -> tuple[Any, ...]:
+    frozen = row[FROZEN]
+    return row if isinstance(frozen, bytes) else (*row[:FROZEN], marshal.dumps(frozen), *row[FROZEN + 1 :])
+
+
 def thaw(row: tuple[Any, ...]) -> tuple[Any, ...] | None:
-    """A row's frozen Summary (None when the bytes are not a marshalled tuple)."""
+    """A row's frozen Summary: a tuple in a row this build made, marshal bytes in a row it read
+    (None when they are not a marshalled tuple)."""
+    if isinstance(row[FROZEN], tuple):
+        return row[FROZEN]  # type: ignore[no-any-return]
     try:
         t = marshal.loads(row[FROZEN])
     except (EOFError, ValueError, TypeError):
@@ -222,36 +287,52 @@ def thaw(row: tuple[Any, ...]) -> tuple[Any, ...] | None:
 
 
 class TextFile:
-    """One file of texts, read by span: through a read-only map of what the file held when first
-    read (the feeds read every record's texts: 30,000 reads at 10,000 records, no system call
-    each), and by pread past its end (texts appended since). Nothing is held in memory."""
+    """One file of texts, read by span (pread: nothing is held in memory; a read-only map of it
+    was tried and measured: its pages count in the process's RSS, +80 MB at 10,000 records)."""
 
     def __init__(self, path: Path, fd: int):
         self.path, self.fd = path, fd
-        self.map: mmap.mmap | None = None
-        self.mapped = -1  # bytes mapped; -1: not tried yet
 
     def read(self, span: Span) -> bytes:
         a, b = span
-        if self.mapped < 0:
-            self.mapped = 0
-            size = os.fstat(self.fd).st_size
-            if size:
-                self.map, self.mapped = mmap.mmap(self.fd, size, access=mmap.ACCESS_READ), size
-        if b <= self.mapped:
-            return self.map[a:b]  # type: ignore[index]
         data = os.pread(self.fd, b - a, a)
         if len(data) != b - a:
             raise OSError(f"{self.path}: text span {a}-{b} is past the end of the file")
         return data
 
     def close(self) -> None:
-        if self.map is not None:
-            self.map.close()
-            self.map = None
         if self.fd >= 0:
             os.close(self.fd)
             self.fd = -1
+
+
+class Spool:
+    """Bytes made now and written later (a clean build's record pages and files, made as each
+    record is processed): an unnamed file in the cache folder, gone when closed or when the
+    process dies, read back by span with pread, so the bytes do not count in the build's memory."""
+
+    def __init__(self, out: Path):
+        folder = cache_dir(out)
+        folder.mkdir(parents=True, exist_ok=True)
+        self.file = tempfile.TemporaryFile(dir=folder)
+        self.size = 0
+
+    def add(self, data: bytes) -> Span:
+        view, start = memoryview(data), self.size
+        while view:
+            view = view[os.write(self.file.fileno(), view) :]
+        self.size += len(data)
+        return (start, self.size)
+
+    def read(self, span: Span) -> bytes:
+        a, b = span
+        data = os.pread(self.file.fileno(), b - a, a)
+        if len(data) != b - a:
+            raise OSError(f"spool span {a}-{b} is past the end of the file")
+        return data
+
+    def close(self) -> None:
+        self.file.close()
 
 
 class TextBlob:
@@ -334,7 +415,7 @@ class WorkerTexts(TextBlob):
 def save_state(out: Path, state: dict[str, Any], blob: TextBlob, where: dict[str, str | None]) -> None:
     d = cache_dir(out)
     name = blob.save(state["records"], where)
-    _write(d / "state", {**state, "format": FORMAT, "texts_file": name})
+    _write_chunked(d / "state", {**state, "format": FORMAT, "texts_file": name})
     for old in d.glob("texts-*"):
         if old.name != name:
             old.unlink(missing_ok=True)

@@ -257,6 +257,9 @@ class Page:
         return routes.absolute(self.config.base_url, target or self.path)
 
 
+RELATED_MARK = "\x00srchgen:related\x00"  # no record can hold a NUL (the listing rows' stand-in relies on it too)
+
+
 class Renderer:
     """Holds the compiled templates for one build."""
 
@@ -264,7 +267,6 @@ class Renderer:
         self.config = config
         self.env = env
         self._templates: dict[str, jinja2.Template] = {}
-        self._rows: dict[str, str] = {}
 
     def _render(self, template: str, page: Page, **context: Any) -> bytes:
         tpl = self._templates.get(template)
@@ -273,23 +275,29 @@ class Renderer:
         html = tpl.render(page=page, site=self.config, nav=NAV, url=page.url, **context)
         return html.encode("utf-8")
 
-    def record_page(self, entry: Entry, related: Sequence[Entry], guide: Any) -> Output:
-        path = routes.record_page(entry.hex)
-        page = Page(path, self.config, "section:" + entry.record.section.value)
-        return Output(
-            path,
-            self._render(
-                "record.html",
-                page,
-                entry=entry,
-                related=related,
-                d=derive,
-                routes=routes,
-                guide=guide,
-                jsonld=jsonld(entry, self.config, page.canonical()),
-                signature_text=signature_text(entry),
-            ),
+    def record_page(self, entry: Entry, related: Sequence[Summary], guide: Any) -> Output:
+        return Output(routes.record_page(entry.hex), self.fill_related(self.record_page_unlinked(entry, guide), entry.hex, related))
+
+    def record_page_unlinked(self, entry: Entry, guide: Any) -> bytes:
+        """A record page with RELATED_MARK where its related-records section goes (fill_related):
+        a clean build renders each page as soon as its record is processed and adds the section
+        once every record is known (links go both ways), so no parsed record is held till then."""
+        page = Page(routes.record_page(entry.hex), self.config, "section:" + entry.record.section.value)
+        return self._render(
+            "record.html",
+            page,
+            entry=entry,
+            related_section=Markup(RELATED_MARK),
+            d=derive,
+            routes=routes,
+            guide=guide,
+            jsonld=jsonld(entry, self.config, page.canonical()),
+            signature_text=signature_text(entry),
         )
+
+    def fill_related(self, unlinked: bytes, hex_id: str, related: Sequence[Summary]) -> bytes:
+        section = self._render("_related.html", Page(routes.record_page(hex_id), self.config, ""), related=related, routes=routes)
+        return unlinked.replace(RELATED_MARK.encode(), section)
 
     def listing_chunks(self, facet: Facet) -> Iterator[tuple[int, str, tuple[Summary, ...]]]:
         """(page number, path, records on it) for every page of a listing."""
@@ -330,14 +338,16 @@ class Renderer:
         return Output(routes.FEED_ATOM, chunks=lambda: joined(before, (s.atom for s in summaries), b"", after), key=texts_key(before, after, summaries))
 
     def row(self, entry: Summary, page: Page) -> str:
-        """One listing row; rendered once per record with a stand-in for the link prefix (NUL,
-        which no record can contain), then reused by every listing at any depth."""
-        row = self._rows.get(entry.hex)
-        if row is None:
-            stand_in = Page(page.path, self.config, page.section)
-            stand_in.prefix = "\x00"
-            row = self._rows[entry.hex] = self._render("_row.html", stand_in, e=entry, routes=routes).decode("utf-8")
-        return row.replace("\x00", page.prefix)
+        """One listing row, as `listing_row` made it when the record was processed (kept with
+        its texts in the cache's text file), for a page at this depth."""
+        return entry.row_html.decode("utf-8").replace("\x00", page.prefix)
+
+    def listing_row(self, entry: Summary) -> bytes:
+        """A record's row in every listing, with a stand-in for the link prefix (NUL, which no
+        record can contain): made once per record, in whichever process made its Summary."""
+        stand_in = Page(routes.HOME, self.config, "")
+        stand_in.prefix = "\x00"
+        return self._render("_row.html", stand_in, e=entry, routes=routes)
 
     def simple(self, template: str, path: str, nav: str, **context: Any) -> Output:
         page = Page(path, self.config, nav, absolute_links=(path == routes.NOT_FOUND))

@@ -5,8 +5,9 @@ from Summaries, whether the record was just processed or comes from the build ca
 an incremental build and a clean build write the same bytes.
 
 A Summary is a view over one plain tuple (the form the cache stores, see `freeze`) and
-three texts: fields are decoded when read, so taking 10,000 Summaries from the cache
-costs one small object each, and a build that reads only their texts decodes nothing else.
+four texts in the cache's text file (feed item, records.json element, Atom entry, listing
+row): fields are decoded when read, so taking 10,000 Summaries from the cache costs one
+small object each, and a build that reads only their texts decodes nothing else.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ T = TypeVar("T")
 
 # Positions in the frozen tuple.
 _ID, _HEX, _SHORT, _TITLE, _SUBMITTED, _UPDATED, _SCORE, _SECTION, _TOPICS, _RELATED = range(10)
-_TIER, _GATE, _LEVEL, _STATUS, _PUBLISHER, _DOI, _FACTS, _CONTENT, _LISTING = range(10, 19)
+_TIER, _GATE, _LEVEL, _STATUS, _PUBLISHER, _DOI, _FACTS, _CONTENT = range(10, 18)
 
 SUMMARY_RELATED = _RELATED
 
@@ -74,6 +75,11 @@ class Texts:
         """Its Atom <entry> (UTF-8 XML text)."""
         return self.file.read(self.spans[2])
 
+    @property
+    def row_html(self) -> bytes:
+        """Its listing row (UTF-8 HTML, NUL for the link prefix: render.Renderer.listing_row)."""
+        return self.file.read(self.spans[3])
+
 
 class StoredTexts(Texts):
     """A record's texts as the cache's row has them, without its Summary (cache.CONTENT, UPDATED)."""
@@ -106,13 +112,9 @@ class Summary(Texts):
         publisher: str, doi: str | None, file: "TextFile", spans: tuple[tuple[int, int], ...], facts: Facts, content_key: str,
     ) -> "Summary":
         """content_key: digest of its three texts, which hold everything its own page shows (manifest, derived fields, body)."""
-        f = facts
-        row = _row_key(id, short_title, submitted.isoformat(), score, tier.value, gate.value, level.name, section.value)
         t = (
             id, hex, short_title, display_title, submitted.isoformat(), updated.isoformat(), score, section.value, tuple(topics),
-            tuple(related), tier.value, gate.value, level.name, status.value, publisher, doi,
-            tuple(f), content_key,
-            "\x1e".join((row, "\x1f".join(topics), "\x1f".join(related))),
+            tuple(related), tier.value, gate.value, level.name, status.value, publisher, doi, tuple(facts), content_key,
         )
         return cls(t, file, spans)
 
@@ -129,7 +131,8 @@ class Summary(Texts):
     @property
     def listing_key(self) -> str:
         """Everything any page but the record's own and the feeds shows of it: its listing row, topics and related ids."""
-        return self.t[_LISTING]  # type: ignore[no-any-return]
+        t = self.t
+        return "\x1e".join((self.row_key, "\x1f".join(t[_TOPICS]), "\x1f".join(t[_RELATED])))
 
     @cached_property
     def submitted(self) -> dt.date:
@@ -179,7 +182,8 @@ class Summary(Texts):
     @property
     def row_key(self) -> str:
         """Everything a listing row shows; a listing page is re-rendered only when one of these changes."""
-        return self.t[_LISTING].split("\x1e", 1)[0]  # type: ignore[no-any-return]
+        t = self.t
+        return "\x1f".join((t[_ID], t[_SHORT], t[_SUBMITTED], f"{t[_SCORE]:.2f}", t[_TIER], t[_GATE], t[_LEVEL], t[_SECTION]))
 
     # Templates read records and derived fields through the same paths as on an Entry.
     @cached_property
@@ -196,10 +200,6 @@ class Summary(Texts):
     def freeze(self) -> tuple[Any, ...]:
         """Plain values for the cache (marshal-able); the three texts are stored apart (`spans`)."""
         return self.t
-
-
-def _row_key(id: str, short_title: str, submitted: str, score: float, tier: str, gate: str, level: str, section: str) -> str:
-    return "\x1f".join((id, short_title, submitted, f"{score:.2f}", tier, gate, level, section))
 
 
 def facts_of(t: tuple[Any, ...]) -> Facts:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import difflib
+import hashlib
 import re
 from dataclasses import dataclass
 from typing import Any, Callable, NamedTuple, Sequence
@@ -319,22 +320,27 @@ class Facts(NamedTuple):
     id: str
     doi: str | None
     related: tuple[str, ...]
-    question: str  # research question, whitespace-folded and lower-cased
-    pos: dict[str, tuple[int, int]]  # "id", "doi", "question", "related.N" -> (line, col)
+    question: bytes  # digest of the research question, whitespace-folded and lower-cased
+    pos: tuple[int, ...]  # (line, col) of id, doi, research_question, related[0], related[1], ... in a row
 
     @classmethod
     def of(cls, src: SourceFile, rec: Record) -> "Facts":
-        pos = {"id": src.value_pos(("id",)), "doi": src.value_pos(("doi",)), "question": src.value_pos(("research_question",))}
-        for i in range(len(rec.related)):
-            pos[f"related.{i}"] = src.value_pos(("related", i))
+        where = [src.value_pos(("id",)), src.value_pos(("doi",)), src.value_pos(("research_question",))]
+        where += [src.value_pos(("related", i)) for i in range(len(rec.related))]
+        question = " ".join(rec.research_question.lower().split())
         return cls(
-            src.path, rec.id, rec.doi, tuple(rec.related), " ".join(rec.research_question.lower().split()),
-            {k: (p.line, p.col) for k, p in pos.items()},
+            src.path, rec.id, rec.doi, tuple(rec.related), hashlib.blake2b(question.encode("utf-8", "surrogatepass"), digest_size=16).digest(),
+            tuple(n for p in where for n in (p.line, p.col)),
         )
 
     def at(self, key: str, message: str, severity: Severity = "error") -> Problem:
-        line, col = self.pos.get(key, (1, 1))
+        """A problem at the value of `key`: "id", "doi", "question" or "related.N"."""
+        i = _FACT_KEYS[key] if key in _FACT_KEYS else 3 + int(key.removeprefix("related."))
+        line, col = self.pos[2 * i : 2 * i + 2] if 2 * i + 1 < len(self.pos) else (1, 1)
         return Problem(self.path, line, col, message, severity)
+
+
+_FACT_KEYS = {"id": 0, "doi": 1, "question": 2}
 
 
 def check_registry(facts: Sequence[Facts], other_ids: frozenset[str] = frozenset()) -> list[Problem]:

@@ -1,0 +1,69 @@
+"""The cache's file formats: chunked state, the texts file read through a map, the spool (issue 5)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from srchgen import cache
+
+
+def test_chunked_state_round_trips_across_chunks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(cache, "_CHUNK", 3)
+    rows = {f"{i:08X}.md": ((i, i, i), (), [], (f"SRCH:{i:08X}", i), ((0, 1),), "k", "2026-01-01") for i in range(10)}
+    state = {"env": "e", "records": rows, "pages": {f"p{i}": "k" for i in range(7)}, "files": {}, "order": list(rows)}
+    path = tmp_path / "state"
+    cache._write_chunked(path, state)
+    back = cache._read_chunked(path)
+    assert back is not None
+    assert back["order"] == list(rows) and back["pages"] == state["pages"] and back["files"] == {}
+    assert list(back["records"]) == list(rows)  # order kept
+    for name, row in rows.items():  # the frozen Summary is stored as bytes, read back by thaw
+        assert isinstance(back["records"][name][cache.FROZEN], bytes)
+        assert cache.thaw(back["records"][name]) == row[cache.FROZEN]
+
+
+@pytest.mark.parametrize("cut", [1, 8, 20, -9, -1])
+def test_a_state_file_cut_anywhere_is_not_read(tmp_path: Path, cut: int) -> None:
+    path = tmp_path / "state"
+    cache._write_chunked(path, {"env": "e", "records": {"a.md": ((1, 2, 3), (), [], ("x",), (), "k", "d")}, "pages": {}, "files": {}})
+    data = path.read_bytes()
+    path.write_bytes(data[:cut])
+    assert cache._read_chunked(path) is None
+
+
+def test_a_row_that_is_not_a_marshalled_tuple_thaws_to_none() -> None:
+    assert cache.thaw(((1, 2, 3), (), [], b"\x00garbage", (), "k", "d")) is None
+
+
+def test_texts_are_read_by_span(tmp_path: Path) -> None:
+    path = tmp_path / "texts"
+    path.write_bytes(b"".join(bytes([65 + i % 26]) * 7 for i in range(50)))
+    f = cache.TextFile(path, os.open(path, os.O_RDWR | os.O_APPEND))
+    try:
+        for i in reversed(range(50)):
+            assert f.read((7 * i, 7 * i + 7)) == bytes([65 + i % 26]) * 7
+        os.write(f.fd, b"appended")
+        assert f.read((350, 358)) == b"appended"
+        with pytest.raises(OSError, match="past the end"):
+            f.read((350, 400))
+    finally:
+        f.close()
+
+
+def test_spool_gives_back_what_it_was_given(tmp_path: Path) -> None:
+    spool = cache.Spool(tmp_path / "site")
+    try:
+        spans = [spool.add(bytes([i]) * (i * 100)) for i in range(20)]
+        assert [spool.read(s) for s in reversed(spans)] == [bytes([i]) * (i * 100) for i in reversed(range(20))]
+        assert list((tmp_path / cache.DIR).iterdir()) == []  # an unnamed file: nothing to clean up
+    finally:
+        spool.close()
+
+
+def test_a_state_file_of_garbage_is_not_read(tmp_path: Path) -> None:
+    path = tmp_path / "state"
+    path.write_bytes(b"\xff" * 8 + b"garbage")  # a length of 2**64 - 1: not allocated
+    assert cache._read_chunked(path) is None
