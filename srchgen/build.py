@@ -376,13 +376,9 @@ def build(project: Project, strict: bool = False, search: bool | None = None, st
             scanned += [_remote(t, wfile) for t in rows]
             where.update((t[0], texts_name) for t in rows)
         reg = _registry_problems(scanned)
-        report = Report(problems=sort_problems([p for s in scanned for p in s.problems] + reg), reused=len(reused), records=len(scanned))
-        if strict:
-            report.problems = [p.as_error() for p in report.problems]
+        report = _report([p for s in scanned for p in s.problems] + reg, len(reused), len(scanned), strict, config)
         if report.errors:
             return report
-        if not config.base_url:
-            report.notes.append(NO_BASE_URL)
         for s in scanned:
             if s.entry is not None and s.facts is not None and s.summary is None:
                 s.summary = summarize(s.entry, config, r, s.facts, blob)
@@ -450,6 +446,17 @@ def build(project: Project, strict: bool = False, search: bool | None = None, st
 NO_BASE_URL = "no base_url: canonical, Open Graph, sitemap and absolute feed URLs are left out"
 
 
+def _report(problems: list[Problem], reused: int, records: int, strict: bool, config: Config) -> Report:
+    """The build's report: problems sorted (warnings as errors with --strict), and the base_url
+    note when the site is going to be written."""
+    report = Report(problems=sort_problems(problems), reused=reused, records=records)
+    if strict:
+        report.problems = [p.as_error() for p in report.problems]
+    if not report.errors and not config.base_url:
+        report.notes.append(NO_BASE_URL)
+    return report
+
+
 def edit_in_place(
     project: Project, state: dict[str, Any], stats: "cache.Stats | None", r: Renderer, checker: "SignatureChecker | None",
     blob: "cache.TextBlob", env: str, strict: bool, want_search: bool, done: dict[str, Scanned],
@@ -492,13 +499,9 @@ def edit_in_place(
             return None
     problems = [p for name, row in rows.items() if name not in done and row[cache.PROBLEMS] for p in _thaw_problems(row[cache.PROBLEMS])]
     problems += [p for s in done.values() for p in s.problems] + _thaw_problems(reg)
-    report = Report(problems=sort_problems(problems), reused=len(rows) - len(done), records=len(rows))
-    if strict:
-        report.problems = [p.as_error() for p in report.problems]
+    report = _report(problems, len(rows) - len(done), len(rows), strict, config)
     if report.errors:
         return report
-    if not config.base_url:
-        report.notes.append(NO_BASE_URL)
     texts: list[Texts] = [
         done[n].summary if n in done else StoredTexts(blob.main, rows[n][cache.SPANS], rows[n][cache.CONTENT], rows[n][cache.UPDATED])  # type: ignore[misc]
         for n in order
