@@ -1,0 +1,59 @@
+"""Per-record CPU floor of SPEC §7's stack on the benchmark registry: each library call alone,
+with none of srchgen's own logic (positions, rules, lints, derived fields, listings, feeds)."""
+import os, sys, time, json, shutil, tempfile
+from pathlib import Path
+import yaml, cmarkgfm, nh3
+from srchgen import build as B, cli
+from srchgen.render import Renderer, make_environment
+from srchgen.schema import Record
+from srchgen.derive import guide
+# usage: .venv/bin/python bench/floor.py REGISTRY_DIR [N]   (a gen_registry.py registry; BENCH.md)
+N = int(sys.argv[2]) if len(sys.argv) > 2 else 2000
+reg = Path(sys.argv[1]).resolve()
+os.chdir(reg)
+files = sorted(Path("records").glob("*.md"))[:N]
+raw = [f.read_bytes() for f in files]
+texts = [r.decode() for r in raw]
+fronts, bodies = [], []
+for t in texts:
+    _, fm, body = t.split("---\n", 2)
+    fronts.append(fm); bodies.append(body)
+def timeit(label, fn, items):
+    t = time.process_time()
+    out = [fn(x) for x in items]
+    dt = (time.process_time() - t) / len(items) * 1e6
+    print(f"{label:48s} {dt:8.1f} us/record")
+    return out, dt
+total = 0
+_, d = timeit("read file (open+read)", lambda f: f.read_bytes(), files); total += d
+datas, d = timeit("yaml.load CSafeLoader (no positions)", lambda s: yaml.load(s, Loader=yaml.CSafeLoader), fronts); total += d
+_, dc = timeit("  (yaml.compose CSafeLoader, what positions need)", lambda s: yaml.compose(s, Loader=yaml.CSafeLoader), fronts)
+def val(d):
+    try: return Record.model_validate(d)
+    except Exception: return None
+recs, d = timeit("pydantic Record.model_validate", val, datas); total += d
+_, d = timeit("cmarkgfm GFM to HTML", lambda b: cmarkgfm.github_flavored_markdown_to_html(b), bodies); total += d
+htmls = [cmarkgfm.github_flavored_markdown_to_html(b) for b in bodies]
+_, d = timeit("nh3 clean", lambda h: nh3.clean(h), htmls); total += d
+# one Jinja render of our record page, from srchgen's own entries (made untimed)
+proj = cli.make_project(None, str(Path(tempfile.mkdtemp()) / "site"))
+r = Renderer(proj.config, make_environment(proj.root / "templates", Path(tempfile.mkdtemp())))
+rules = guide(proj.config)
+entries = [B.process(proj, reg / f, (0, 0, 0), None, True).entry for f in files]
+entries = [e for e in entries if e is not None]
+_, d = timeit("Jinja record.html render (our template)", lambda e: r.record_page(e, [], rules), entries); total += d
+from srchgen import feeds
+_, d = timeit("json.dumps record.json (sorted keys)", lambda e: json.dumps(feeds.record_dict(e, proj.config), sort_keys=True), entries); total += d
+tmp = Path(tempfile.mkdtemp(dir=reg))
+def make_files(i):
+    d = tmp / f"{i:08X}"; os.mkdir(d)
+    for name in ("index.html", "record.json", "cite.bib", "cite.ris", "cite.json"):
+        with open(d / name, "wb") as f: f.write(b"x" * 2000)
+t0 = os.times()
+for i in range(N): make_files(i)
+t1 = os.times()
+fs = ((t1.user - t0.user) + (t1.system - t0.system)) / N * 1e6
+print(f"{'create 1 folder + 5 files (user+sys)':48s} {fs:8.1f} us/record")
+shutil.rmtree(tmp)
+total += fs
+print(f"{'floor, sum':48s} {total:8.1f} us/record -> {total*10000/1e6:.1f} s CPU at 10,000 = {total*10000/2e6:.1f} s wall on 2 cores at best")
