@@ -44,9 +44,13 @@ def _field(i: int) -> property:
     return property(lambda self: self.t[i])
 
 
+def _text(i: int, doc: str) -> property:
+    return property(lambda self: self.file.read(self.spans[i]), doc=doc)
+
+
 class Texts:
-    """A record's three texts in the build cache's text file (cache.TextBlob), read when wanted:
-    all the feeds and records.json need of it."""
+    """A record's four texts in the build cache's text file (cache.TextBlob), read when wanted:
+    all the feeds, records.json and the listings need of it."""
 
     __slots__ = ("file", "spans")
     file: "TextFile"
@@ -60,25 +64,10 @@ class Texts:
     def updated_iso(self) -> str:
         raise NotImplementedError
 
-    @property
-    def feed_item(self) -> bytes:
-        """Its JSON Feed item (UTF-8 JSON text)."""
-        return self.file.read(self.spans[0])
-
-    @property
-    def record_json(self) -> bytes:
-        """Its records.json element (UTF-8 JSON text)."""
-        return self.file.read(self.spans[1])
-
-    @property
-    def atom(self) -> bytes:
-        """Its Atom <entry> (UTF-8 XML text)."""
-        return self.file.read(self.spans[2])
-
-    @property
-    def row_html(self) -> bytes:
-        """Its listing row (UTF-8 HTML, NUL for the link prefix: render.Renderer.listing_row)."""
-        return self.file.read(self.spans[3])
+    feed_item = _text(0, "Its JSON Feed item (UTF-8 JSON text).")
+    record_json = _text(1, "Its records.json element (UTF-8 JSON text).")
+    atom = _text(2, "Its Atom <entry> (UTF-8 XML text).")
+    row_html = _text(3, "Its listing row (UTF-8 HTML, NUL for the link prefix: render.Renderer.listing_row).")
 
 
 class StoredTexts(Texts):
