@@ -11,7 +11,7 @@ import pytest
 
 from srchgen.config import Config
 from srchgen.source import load_sources, parse_source
-from srchgen.validate import validate
+from srchgen.validate import SUGGEST_LIMIT, validate
 from tests.conftest import manifest, record_text, write_record
 
 CFG = Config(today=dt.date(2026, 11, 22))
@@ -243,3 +243,15 @@ def test_symlinked_record_file_is_an_error(tmp_path: Path) -> None:
     (records / "0000000B.md").symlink_to(records / "0000000A.md")
     _, problems = load_sources(records, "records")
     assert [str(p) for p in problems] == ["records/0000000B.md:1:1: record file is a symbolic link; records must be regular files"]
+
+
+@pytest.mark.parametrize("extra", [SUGGEST_LIMIT - 1, SUGGEST_LIMIT, SUGGEST_LIMIT + 1, 3 * SUGGEST_LIMIT])
+def test_every_unknown_key_is_reported_and_the_first_ones_get_a_suggestion(extra: int) -> None:
+    """Suggestions cost difflib work per key (a hostile record has 10,000): the first SUGGEST_LIMIT
+    unknown keys get one, the rest are still reported, each at its own line."""
+    keys = "".join(f"reveiw{i}: x\n" for i in range(extra))
+    found = [f for f in problems_for(record_text(manifest()).replace("---\n", "---\n" + keys, 1)) if "unknown key" in f]
+    assert len(found) == extra
+    assert sum("did you mean 'review'?" in f for f in found) == min(extra, SUGGEST_LIMIT)
+    assert sum(f"no suggestions past the first {SUGGEST_LIMIT} unknown keys" in f for f in found) == max(0, extra - SUGGEST_LIMIT)
+    assert len({f.split(":")[1] for f in found}) == extra  # one line each
