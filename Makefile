@@ -24,6 +24,7 @@ test: $(STAMP)
 	bash scripts/ensure-sandbox-tools.sh
 	PYTHON=$(BIN)/python bash scripts/ensure-test-tools.sh
 	$(BIN)/python -m pytest -q
+	bash scripts/test-shifted-clock.sh $(BIN)/python
 
 # Issue 5: srchgen against Hugo, Pelican, MkDocs (and Jekyll at N <= 1000) on the same
 # generated registry; peers are installed when missing (bench/ensure-peers.sh). See BENCH.md.

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Install the real tools the browser tests use (issue 6), only what is missing:
-#   Debian chromium (/usr/bin/chromium), npm vnu-jar + axe-core (package-lock.json),
+#   Debian chromium (/usr/bin/chromium) and faketime (issue 12), npm vnu-jar + axe-core
+#   (package-lock.json),
 #   Python playwright (requirements.lock).
 # Idempotent: a second run with everything present does no network access.
 # It never fails the build itself: what cannot be had is reported here plainly,
@@ -15,27 +16,31 @@ status=0
 say() { printf 'ensure-test-tools: %s\n' "$*"; }
 warn() { printf 'ensure-test-tools: WARNING: %s\n' "$*" >&2; status=1; }
 
-# --- Debian chromium ------------------------------------------------------
-if [ -x "$CHROMIUM" ]; then
+# --- Debian packages: chromium, faketime --------------------------------------
+# faketime (issue 12): `make test` runs the date-sensitive tests with the clock shifted.
+apt_missing=()
+[ -x "$CHROMIUM" ] || apt_missing+=(chromium)
+command -v faketime >/dev/null 2>&1 || apt_missing+=(faketime)
+if [ "${#apt_missing[@]}" = 0 ]; then
     :
 elif ! command -v apt-get >/dev/null 2>&1; then
-    warn "chromium missing and apt-get not available; install Chromium at $CHROMIUM"
+    warn "${apt_missing[*]} missing and apt-get not available; install them (Debian: apt-get install ${apt_missing[*]})"
 else
     SUDO=""
     if [ "$(id -u)" != 0 ]; then
         if command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then SUDO="sudo -n"; fi
     fi
     if [ "$(id -u)" != 0 ] && [ -z "$SUDO" ]; then
-        warn "chromium missing and not root (no passwordless sudo): run 'apt-get install chromium'"
+        warn "${apt_missing[*]} missing and not root (no passwordless sudo): run 'apt-get install ${apt_missing[*]}'"
     else
-        say "installing Debian chromium (apt-get)"
+        say "installing Debian ${apt_missing[*]} (apt-get)"
         # Wait for a concurrent apt/dpkg run rather than failing on its lock.
         lock=(-o DPkg::Lock::Timeout=600)
         if $SUDO apt-get "${lock[@]}" update -q >/dev/null \
-            && DEBIAN_FRONTEND=noninteractive $SUDO apt-get "${lock[@]}" install -y -q chromium >/dev/null; then
-            say "chromium: $("$CHROMIUM" --version 2>/dev/null || echo '?')"
+            && DEBIAN_FRONTEND=noninteractive $SUDO apt-get "${lock[@]}" install -y -q "${apt_missing[@]}" >/dev/null; then
+            [ -x "$CHROMIUM" ] && say "chromium: $("$CHROMIUM" --version 2>/dev/null || echo '?')"
         else
-            warn "apt-get install chromium failed"
+            warn "apt-get install ${apt_missing[*]} failed"
         fi
     fi
 fi

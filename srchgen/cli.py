@@ -254,7 +254,8 @@ def _gate_fail(e: Exception) -> NoReturn:
 
 
 def _at(value: str | None) -> Any:
-    from srchgen.gate_ops import parse_time, reference_time
+    from srchgen.clock import reference_time
+    from srchgen.gate_ops import parse_time
 
     if value is None:
         return reference_time()

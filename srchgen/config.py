@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
-import os
 import re
 import tomllib
 from pathlib import Path
@@ -12,6 +11,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from srchgen.clock import reference_date
 from srchgen.errors import ConfigError, Problem
 
 
@@ -48,7 +48,7 @@ class Config(BaseModel):
     """Custom domain for GitHub Pages; written to site/CNAME when set."""
     search: bool = True
     """Build the Pagefind search index at the end of the build."""
-    today: dt.date = Field(default_factory=lambda: reference_date(os.environ), exclude=True)
+    today: dt.date = Field(default_factory=reference_date, exclude=True)
     """Reference day for 'not in the future' (SOURCE_DATE_EPOCH, else today in UTC); never printed."""
 
     @field_validator("base_url")
@@ -74,14 +74,6 @@ class Config(BaseModel):
             return "/"
         m = re.match(r"https?://[^/]+(/.*)?$", self.base_url)
         return (m.group(1) if m and m.group(1) else "/")
-
-
-def reference_date(environ: os._Environ[str] | dict[str, str]) -> dt.date:
-    """SOURCE_DATE_EPOCH when set (reproducible builds), else today in UTC."""
-    sde = environ.get("SOURCE_DATE_EPOCH")
-    if sde and sde.strip().isdigit():
-        return dt.datetime.fromtimestamp(int(sde), dt.timezone.utc).date()
-    return dt.datetime.now(dt.timezone.utc).date()
 
 
 def _key_line(text: str, key: str) -> tuple[int, int]:

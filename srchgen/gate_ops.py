@@ -65,14 +65,6 @@ def find_record(records: Path, display: str, ident: str) -> Target:
     return Target(file, src, rec)
 
 
-def reference_time(environ: Any = os.environ) -> dt.datetime:
-    """Now in UTC, whole seconds; SOURCE_DATE_EPOCH when set, as the build's 'today' (SPEC §2)."""
-    sde = environ.get("SOURCE_DATE_EPOCH")
-    if sde and sde.strip().isdigit():
-        return dt.datetime.fromtimestamp(int(sde), dt.timezone.utc)
-    return dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
-
-
 def parse_time(text: str) -> dt.datetime:
     """`--at`: an ISO date-time with a time zone and whole seconds; ValueError says what is wrong."""
     try:

@@ -13,12 +13,13 @@ import json
 import os
 import re
 import secrets
-from dataclasses import dataclass, field
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable
 
 import yaml
 
+from srchgen.clock import reference_date
 from srchgen.config import Config
 from srchgen.errors import Problem
 from srchgen.lint import PLACEHOLDER
@@ -42,7 +43,8 @@ class Draft:
     report_artifact: bool
     topics: tuple[str, ...] = ()
     title: str | None = None
-    submitted: dt.date = field(default_factory=lambda: dt.datetime.now(dt.timezone.utc).date())
+    submitted: dt.date | None = None
+    """None: the config's reference day (`Config.today`), the same day 'in the future' is judged by."""
 
 
 # Which flag sets which key, so an error names what to change on the command line.
@@ -96,7 +98,8 @@ def render(draft: Draft, hex_id: str, schema: str) -> str:
     ]
     if draft.title is not None:
         lines.append(f"title: {_scalar(draft.title)}")
-    lines += [f"submitted: {draft.submitted.isoformat()}", f"section: {_scalar(draft.section)}"]
+    submitted = draft.submitted or reference_date()
+    lines += [f"submitted: {submitted.isoformat()}", f"section: {_scalar(draft.section)}"]
     if draft.topics:
         lines.append(f"topics: [{', '.join(_scalar(t) for t in draft.topics)}]")
     lines += [
@@ -143,6 +146,8 @@ def fresh_id(records_dir: Path, token: Callable[[int], str] = secrets.token_hex)
 def create(records_dir: Path, draft: Draft, config: Config, display: str = "records",
            token: Callable[[int], str] = secrets.token_hex) -> Path:
     """Validate the draft as a record, then write records/<HEX>.md; never overwrites (O_EXCL)."""
+    if draft.submitted is None:
+        draft = replace(draft, submitted=config.today)
     hex_id = fresh_id(records_dir, token)
     text = render(draft, hex_id, schema_url(config))
     name = f"{hex_id}.md"

@@ -146,7 +146,8 @@ def _entry(key: str) -> st.SearchStrategy[str]:
         st.builds(lambda w: f"{key}: {w}x\n", _words),
         st.builds(lambda w, c: f"{key}: \"{w}\"  # {c}\n", _words, _words),
         st.builds(lambda w: f"{key}: '{w}'\n", _words),
-        st.builds(lambda a, b: f"{key}: [{a}x, '{b}']\n", _words, _words),
+        # a comma inside a flow sequence's plain item would split it (`[a,,x]` is not YAML)
+        st.builds(lambda a, b: f"{key}: [{a.replace(',', '')}x, '{b}']\n", _words, _words),
         st.builds(lambda a, b: f"{key}:\n  - {a}x\n  # c\n  - \"{b}\"\n", _words, _words),
         st.builds(lambda a, b: f"{key}:\n  sub: {a}x\n\n  other: '{b}'\n", _words, _words),
         st.builds(lambda a, b: f"{key}: |\n  {a}\n\n  {b}\n", _words, _words),
