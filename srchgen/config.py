@@ -15,6 +15,47 @@ from srchgen.clock import reference_date
 from srchgen.errors import ConfigError, Problem
 
 
+# Licences registries commonly choose, with their canonical deed; any other SPDX id links to spdx.org.
+LICENSE_URLS = {
+    "CC-BY-4.0": "https://creativecommons.org/licenses/by/4.0/",
+    "CC-BY-SA-4.0": "https://creativecommons.org/licenses/by-sa/4.0/",
+    "CC-BY-NC-4.0": "https://creativecommons.org/licenses/by-nc/4.0/",
+    "CC0-1.0": "https://creativecommons.org/publicdomain/zero/1.0/",
+    "ODC-By-1.0": "https://opendatacommons.org/licenses/by/1-0/",
+    "ODbL-1.0": "https://opendatacommons.org/licenses/odbl/1-0/",
+    "MIT": "https://spdx.org/licenses/MIT.html",
+}
+
+
+class License(BaseModel):
+    """The licence the records are published under (SPDX id and the URL of its text)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", use_attribute_docstrings=True)
+
+    id: str
+    """SPDX licence id, e.g. CC-BY-4.0."""
+
+    @field_validator("id")
+    @classmethod
+    def _id(cls, v: str) -> str:
+        if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9.+-]{0,63}", v):
+            raise ValueError(f"license {v!r} is not an SPDX id such as CC-BY-4.0 (letters, digits, '.', '+', '-')")
+        return v
+    url: str = ""
+    """Where the licence text is; known SPDX ids get their canonical URL, others https://spdx.org/licenses/ID.html."""
+
+    @field_validator("url")
+    @classmethod
+    def _url(cls, v: str) -> str:
+        if v and not re.fullmatch(r"https?://\S+", v):
+            raise ValueError("license url must be an absolute http(s) URL")
+        return v
+
+    def model_post_init(self, _: Any) -> None:
+        if not self.url:
+            object.__setattr__(self, "url", LICENSE_URLS.get(self.id, f"https://spdx.org/licenses/{self.id}.html"))
+
+
 class Config(BaseModel):
     """Every threshold a page sentence prints comes from here, so the guide and the rules agree."""
 
@@ -48,6 +89,14 @@ class Config(BaseModel):
     """Custom domain for GitHub Pages; written to site/CNAME when set."""
     search: bool = True
     """Build the Pagefind search index at the end of the build."""
+    feed_size: int = Field(50, ge=1, le=100_000)
+    """feed.json and feed.atom hold the newest this many records (SPEC §8); the data export holds them all."""
+    max_site_bytes: int = Field(1_000_000_000, ge=1)
+    """A build whose site would exceed this many bytes fails before touching site/ (GitHub Pages: 1 GB per site)."""
+    repository: str | None = None
+    """https URL of the registry's source repository (e.g. https://github.com/org/registry): history, edit and source links."""
+    license: License | None = None
+    """The records' licence: an SPDX id ("CC-BY-4.0") or a table {id = "...", url = "..."}; shown on every page and export."""
     today: dt.date = Field(default_factory=reference_date, exclude=True)
     """Reference day for 'not in the future' (SOURCE_DATE_EPOCH, else today in UTC); never printed."""
 
@@ -59,6 +108,20 @@ class Config(BaseModel):
         if not re.fullmatch(r"https?://[^/\s?#]+(/[^\s?#]*)?", v):
             raise ValueError("base_url must be an absolute http(s) URL such as https://org.github.io/repo/")
         return v if v.endswith("/") else v + "/"
+
+    @field_validator("repository")
+    @classmethod
+    def _repository(cls, v: str | None) -> str | None:
+        if v is None or v == "":
+            return None
+        if not re.fullmatch(r"https://[^/\s?#]+(/[^\s?#]*)?", v):
+            raise ValueError("repository must be an https URL such as https://github.com/org/registry")
+        return v.rstrip("/")
+
+    @field_validator("license", mode="before")
+    @classmethod
+    def _license(cls, v: Any) -> Any:
+        return {"id": v} if isinstance(v, str) else v
 
     @field_validator("gate_initial_evaluation")
     @classmethod

@@ -97,6 +97,11 @@ def test_missing_records_dir_is_usage_error(runner: CliRunner, tmp_path: Path, m
         ("[tool.srchgen]\ntitle = 'x'\npage_size = 0\n", "pyproject.toml:3:1: [tool.srchgen] page_size: Input should be greater than or equal to 1"),
         ("[tool.srchgen]\nbase_url = 'ftp://x'\n", "pyproject.toml:2:1: [tool.srchgen] base_url: base_url must be an absolute http(s) URL"),
         ("[tool.srchgen\n", "pyproject.toml:1:"),
+        ("[tool.srchgen]\nfeed_size = 0\n", "pyproject.toml:2:1: [tool.srchgen] feed_size: Input should be greater than or equal to 1"),
+        ("[tool.srchgen]\nmax_site_bytes = 0\n", "pyproject.toml:2:1: [tool.srchgen] max_site_bytes: Input should be greater than or equal to 1"),
+        ("[tool.srchgen]\nrepository = 'http://github.com/o/r'\n", "pyproject.toml:2:1: [tool.srchgen] repository: repository must be an https URL"),
+        ("[tool.srchgen]\nlicense = 'CC BY'\n", "pyproject.toml:2:1: [tool.srchgen] license: license 'CC BY' is not an SPDX id such as CC-BY-4.0"),
+        ("[tool.srchgen]\nlicense = { id = 'CC-BY-4.0', url = 'x' }\n", "pyproject.toml:2:1: [tool.srchgen] license: license url must be an absolute http(s) URL"),
     ],
 )
 def test_config_errors_exit_2(runner: CliRunner, empty_project: Path, toml: str, message: str) -> None:
@@ -104,6 +109,21 @@ def test_config_errors_exit_2(runner: CliRunner, empty_project: Path, toml: str,
     result = run(runner, "check")
     assert result.exit_code == 2
     assert message in result.stderr
+
+
+@pytest.mark.parametrize("value, expected", [
+    ("'CC-BY-4.0'", ("CC-BY-4.0", "https://creativecommons.org/licenses/by/4.0/")),
+    ("'CC0-1.0'", ("CC0-1.0", "https://creativecommons.org/publicdomain/zero/1.0/")),
+    ("'Apache-2.0'", ("Apache-2.0", "https://spdx.org/licenses/Apache-2.0.html")),
+    ("{ id = 'LicenseRef-Ours', url = 'https://example.org/terms' }", ("LicenseRef-Ours", "https://example.org/terms")),
+])
+def test_license_is_an_spdx_id_with_a_url(empty_project: Path, value: str, expected: tuple[str, str]) -> None:
+    from srchgen.config import load_config
+
+    (empty_project / "pyproject.toml").write_text(f"[tool.srchgen]\nlicense = {value}\nrepository = 'https://github.com/o/r/'\n")
+    config = load_config(empty_project)
+    assert config.license is not None and (config.license.id, config.license.url) == expected
+    assert config.repository == "https://github.com/o/r"
 
 
 def test_schema_is_json_schema_that_accepts_records(runner: CliRunner) -> None:
