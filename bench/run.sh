@@ -21,7 +21,7 @@
 #   3. work/N/<p>      <- <p>/adapt.py (registry for srchgen, corpus for the others)
 #   4. phases; in every phase run i visits the peers in an order rotated by i:
 #      warmup  WARMUP x clean + BUILD
-#      full    RUNS x (move CLEAN paths aside; BUILD; delete them, untimed)
+#      full    RUNS x (move CLEAN paths aside into .trash; BUILD)
 #      noop    RUNS x BUILD on the unchanged, just built site
 #      edit    RUNS x (edit_record.py: one sentence appended to the abstract of the
 #              same record in every peer, a new sentence each run; BUILD)
@@ -67,9 +67,10 @@ fi
 read -r -a PEER_LIST <<< "$PEERS"
 has_phase() { [[ "$PHASES" == *" $1 "* ]]; }
 
+# a previous run's outputs are moved aside and deleted after the last timing (see clean)
+if [ -e "$WORK" ]; then mv "$WORK" "work/.old-$N.$RANDOM$RANDOM"; fi
 mkdir -p "$WORK" results
 echo "== registry: N=$N seed=$SEED"
-rm -rf "$WORK/registry" "$WORK/corpus"
 $PY gen_registry.py "$N" "$WORK/registry" --seed "$SEED" || exit 1
 $PY to_corpus.py "$WORK/registry" "$WORK/corpus" || exit 1
 # the record every peer edits in the edit phases: the middle id in sorted order
@@ -114,7 +115,10 @@ timed() {
     return "$rc"
 }
 
-# clean: move the CLEAN paths (globs allowed) aside; empty_trash deletes them, untimed
+# clean: move the CLEAN paths (globs allowed) aside, so every timed clean build writes a fresh
+# folder. Nothing is deleted until the last timing (empty_all_trash at the end): on this disk
+# (ext4 without a journal) creating files is 5-15 x slower for minutes after tens of thousands
+# of files are deleted, which made the same build's system time swing from 5 to 29 s (issue 13).
 clean() {
     local p q
     mkdir -p .trash
@@ -126,18 +130,15 @@ clean() {
     done
     shopt -u nullglob
 }
-empty_trash() { rm -rf .trash; sync; }
+empty_all_trash() { rm -rf "$WORK"/*/.trash "$WORK"/.trash work/.old-"$N".*; sync; }
 
 do_build() {  # do_build MODE RUN [clean]
     if [ "${3:-}" = clean ]; then clean; fi
     timed "$1" "$2" "${BUILD[@]}" >> build.log
-    local rc=$?
-    empty_trash
-    return $rc
 }
 do_incr() { timed "$1" "$2" "${INCR[@]}" >> build.log; }
 do_check_cmd() { timed check "$1" "${CHECK[@]}" >> build.log; }
-do_search() { clean; timed full-search "$1" "${SEARCH_BUILD[@]}" >> build.log; local rc=$?; empty_trash; return $rc; }
+do_search() { clean; timed full-search "$1" "${SEARCH_BUILD[@]}" >> build.log; }
 do_edit() {  # do_edit TAG: the same sentence appended to the same record's abstract
     "$REL/$PY" "$REL/edit_record.py" "$(record_file "$EDIT_HEX")" "$1"
 }
@@ -146,13 +147,15 @@ do_output_check() {  # do_output_check PHASE
 }
 do_verify_clean() {  # the edited site must equal a clean build of the same records (issue 5)
     [ "$VERIFY_CLEAN" = 1 ] && [ "${VERIFY:-1}" = 1 ] || return 0
-    rm -rf ../verify-clean && mkdir ../verify-clean
+    mkdir -p ../.trash
+    if [ -e ../verify-clean ]; then mv ../verify-clean "../.trash/verify-clean.$RANDOM$RANDOM"; fi
+    mkdir ../verify-clean
     cp -a pyproject.toml records ../verify-clean/
     local ok=false
     if (cd ../verify-clean && "${BUILD[@]}" >> build.log 2>&1) &&
         diff -r -q "$OUT" "../verify-clean/$OUT" > verify-clean.diff 2>&1; then ok=true; fi
     echo "$PEER	edit-equals-clean	{\"ok\": $ok, \"diff\": \"$WORK/$PEER/verify-clean.diff\"}" >> "$REL/$CHK"
-    rm -rf ../verify-clean
+    mv ../verify-clean "../.trash/verify-clean.$RANDOM$RANDOM"
 }
 has() { [ -n "$(eval "echo \${$1[*]:-}")" ]; }   # has ARRAYNAME: array is non-empty
 
@@ -167,7 +170,6 @@ ACTIVE=()
 for p in "${PEER_LIST[@]}"; do
     [ -f "$p/peer.sh" ] || { echo "!! unknown peer $p" >&2; continue; }
     input=$(INPUT=corpus; CHECK=(); source "$p/peer.sh"; echo "$INPUT")
-    rm -rf "${WORK:?}/$p"
     echo "== $p: adapt ($input)"
     $PY "$p/adapt.py" "$WORK/$input" "$WORK/$p" || { echo "!! $p adapt failed" >&2; continue; }
     : > "$WORK/$p/build.log"
@@ -204,7 +206,7 @@ if has_phase edit; then
 fi
 if has_phase check; then phase check "$RUNS" check_phase; fi
 if has_phase incr; then
-    incr_prime() { if has INCR && [ "$1" = 1 ]; then clean; do_incr incr-prime 1; local rc=$?; empty_trash; return $rc; fi; }
+    incr_prime() { if has INCR && [ "$1" = 1 ]; then clean; do_incr incr-prime 1; fi; }
     incr_noop() { if has INCR; then do_incr incr-noop "$1"; fi; }
     incr_edit() { if has INCR; then do_edit "incr-$1" && do_incr incr-edit "$1"; fi; }
     check_incr() { if has INCR; then do_output_check "$1"; fi; }
@@ -215,6 +217,8 @@ if has_phase incr; then
     for p in "${PEER_LIST[@]}"; do ok_peer "$p" && in_peer "$p" check_incr incr-edit; done
 fi
 if has_phase search; then search() { if has SEARCH_BUILD; then do_search "$1"; fi; }; phase search "$RUNS" search; fi
+# every timing is taken: only now delete the old outputs
+empty_all_trash
 
 # versions.tsv: one line per peer, latest run wins
 if [ -f results/versions.tsv.tmp ]; then
