@@ -103,20 +103,14 @@ class Config(BaseModel):
     @field_validator("base_url")
     @classmethod
     def _base_url(cls, v: str | None) -> str | None:
-        if v is None or v == "":
-            return None
-        if not re.fullmatch(r"https?://[^/\s?#]+(/[^\s?#]*)?", v):
-            raise ValueError("base_url must be an absolute http(s) URL such as https://org.github.io/repo/")
-        return v if v.endswith("/") else v + "/"
+        url = _url(v, "https?", "base_url must be an absolute http(s) URL such as https://org.github.io/repo/")
+        return url if url is None or url.endswith("/") else url + "/"
 
     @field_validator("repository")
     @classmethod
     def _repository(cls, v: str | None) -> str | None:
-        if v is None or v == "":
-            return None
-        if not re.fullmatch(r"https://[^/\s?#]+(/[^\s?#]*)?", v):
-            raise ValueError("repository must be an https URL such as https://github.com/org/registry")
-        return v.rstrip("/")
+        url = _url(v, "https", "repository must be an https URL such as https://github.com/org/registry")
+        return url.rstrip("/") if url else None
 
     @field_validator("license", mode="before")
     @classmethod
@@ -137,6 +131,15 @@ class Config(BaseModel):
             return "/"
         m = re.match(r"https?://[^/]+(/.*)?$", self.base_url)
         return (m.group(1) if m and m.group(1) else "/")
+
+
+def _url(v: str | None, scheme: str, message: str) -> str | None:
+    """An absolute URL of the given scheme(s) with no query or fragment; "" and None mean unset."""
+    if v is None or v == "":
+        return None
+    if not re.fullmatch(rf"{scheme}://[^/\s?#]+(/[^\s?#]*)?", v):
+        raise ValueError(message)
+    return v
 
 
 def _key_line(text: str, key: str) -> tuple[int, int]:
