@@ -246,7 +246,7 @@ def init_cmd(directory: str, title: str | None, repository: str | None, license_
         if title is None and _interactive():
             title = click.prompt("Site title", default=Options.title)
         options = Options(title=Options.title if title is None else title, repository=repository, license=license_)
-        result = init(target, options, Config(), force)
+        result = init(target, options, Config.model_validate({}), force)  # its today dates the example
     except StarterError as e:
         click.echo(f"srchgen init: {e}", err=True)
         sys.exit(2)
