@@ -104,6 +104,8 @@ def _text(name: str, options: Options) -> str:
 
 def validate_options(options: Options) -> None:
     """The options must make a valid [tool.srchgen] table; checked before anything is written."""
+    if not options.title.strip() or any(ch in options.title for ch in "\r\n"):
+        raise StarterError("--title: the site title must be one non-empty line")
     try:
         Config.model_validate({"title": options.title, "repository": options.repository, "license": options.license})
     except ValidationError as e:

@@ -115,6 +115,13 @@ def test_contributor_readme_names_the_commands(made: Path) -> None:
         assert words in text
 
 
+def test_readme_install_line_names_this_release() -> None:
+    """A version bump must update the README's install line, or this fails."""
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    assert f'pipx install "git+{starter.SOURCE}@v{__version__}"' in readme
+    assert f"uses: {starter.ACTION}" in readme and f"srchgen, version {__version__}" in readme
+
+
 def test_source_url_is_the_packages_own() -> None:
     project = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["project"]
     assert project["urls"]["Source"] == starter.SOURCE
@@ -233,8 +240,10 @@ def test_force_never_writes_through_a_symlink(tmp_path: Path, monkeypatch: pytes
     [
         (["--repository", "http://github.com/o/r"], "srchgen init: --repository: repository must be an https URL"),
         (["--license", "CC BY"], "srchgen init: --license: license 'CC BY' is not an SPDX id"),
+        (["--title", " "], "srchgen init: --title: the site title must be one non-empty line"),
+        (["--title", "Two\nlines"], "srchgen init: --title: the site title must be one non-empty line"),
     ],
-    ids=["http-repository", "spdx-with-space"],
+    ids=["http-repository", "spdx-with-space", "blank-title", "two-line-title"],
 )
 def test_invalid_options_write_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, flags: list[str], message: str) -> None:
     monkeypatch.chdir(tmp_path)
