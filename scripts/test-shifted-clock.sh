@@ -7,12 +7,13 @@ cd "$(dirname "$0")/.."
 PYTHON="${1:-.venv/bin/python}"
 
 # What reads or judges dates: scaffold and `new`, future dates and corrections (validate, derive),
-# gate evaluation windows and signatures, serve, the determinism test, and the clock rule itself.
+# gate evaluation windows and signatures, serve, the determinism test, init (the example record
+# is dated by Config.today), and the clock rule itself.
 TESTS=(
     tests/unit/test_clock.py tests/test_scaffold.py tests/test_cli.py
     tests/unit/test_validate.py tests/unit/test_derive.py
     tests/unit/test_gate_sig.py tests/unit/test_gate_write.py tests/test_gate_build.py tests/test_gate_cli.py
-    tests/test_history.py tests/test_serve.py tests/test_determinism.py
+    tests/test_history.py tests/test_serve.py tests/test_determinism.py tests/test_init.py
 )
 
 if ! command -v faketime >/dev/null 2>&1; then

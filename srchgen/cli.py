@@ -225,6 +225,44 @@ def new_cmd(records: str | None, question: str | None, section: str | None, topi
     click.echo(shown(path))
 
 
+@main.command("init")
+@click.argument("directory", metavar="[DIR]", default=".", required=False)
+@click.option("--title", help="Site title [asked at a terminal; default: Research Synthesis Registry].")
+@click.option("--repository", metavar="URL", help="https URL of the registry's own repository (record history, correction links).")
+@click.option("--license", "license_", metavar="SPDX", help="The records' licence, an SPDX id such as CC-BY-4.0.")
+@click.option("--force", is_flag=True, help="Add the missing files to a non-empty folder; an existing file is never overwritten.")
+def init_cmd(directory: str, title: str | None, repository: str | None, license_: str | None, force: bool) -> None:
+    """Create a registry in DIR [default: the current folder] that checks, builds and deploys as it is.
+
+    Writes an example record, pyproject.toml, README.md, .gitignore, .pre-commit-config.yaml and
+    GitHub workflows that use this srchgen release. Refuses a non-empty folder unless --force.
+    """
+    from srchgen.config import Config
+    from srchgen.starter import Options, StarterError, check_target, init
+
+    target = Path(directory)
+    try:
+        check_target(target, force)
+        if title is None and _interactive():
+            title = click.prompt("Site title", default=Options.title)
+        options = Options(title=Options.title if title is None else title, repository=repository, license=license_)
+        result = init(target, options, Config.model_validate({}), force)  # its today dates the example
+    except StarterError as e:
+        click.echo(f"srchgen init: {e}", err=True)
+        sys.exit(2)
+    where = shown(target)
+    click.echo(f"created a registry in {where}/ (srchgen {__version__}):")
+    for path in result.created:
+        click.echo(f"  {path}" + ("   an example record: replace it with your first real record" if path == result.example else ""))
+    for path in result.kept:
+        click.echo(f"  {path}   kept as it was")
+    click.echo("next:" + (f"\n  cd {where}" if where != "." else ""))
+    click.echo("  srchgen new       add a record (asks at a terminal; srchgen new --help for flags)")
+    click.echo("  srchgen check     check every record")
+    click.echo("  srchgen serve     preview on http://127.0.0.1:8000")
+    click.echo("  then push to GitHub and set Settings > Pages > Source to GitHub Actions")
+
+
 # --------------------------------------------------------------------------- gate (issue 7, SPEC §2 and §3)
 
 

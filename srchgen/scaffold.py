@@ -45,6 +45,8 @@ class Draft:
     title: str | None = None
     submitted: dt.date | None = None
     """None: the config's reference day (`Config.today`), the same day 'in the future' is judged by."""
+    abstract: str | None = None
+    """None: the placeholder (lint.PLACEHOLDER), which `check` warns about until it is replaced."""
 
 
 # Which flag sets which key, so an error names what to change on the command line.
@@ -111,7 +113,8 @@ def render(draft: Draft, hex_id: str, schema: str) -> str:
         f"publisher: {_scalar(draft.publisher)}",
         f"report_artifact: {'true' if draft.report_artifact else 'false'}",
         "---",
-        f"{PLACEHOLDER} It should answer the research question: {draft.question.strip()}",
+        draft.abstract.strip() if draft.abstract is not None
+        else f"{PLACEHOLDER} It should answer the research question: {draft.question.strip()}",
         "",
     ]
     return "\n".join(lines)
