@@ -397,6 +397,7 @@ def build(project: Project, strict: bool = False, search: bool | None = None, st
         old_pages: dict[str, str] = state.get("pages", {}) if site_ok else {}
         old_files: dict[str, str] = state.get("files", {}) if site_ok else {}
         plan = Plan(old_pages, old_files)
+        plan.usage = budget.Usage.from_plain(state.get("usage")) if site_ok else None
         registry = registry_key(scanned)
         # Every record's listing row, topics and related ids as last time: no listing, facet or
         # registry page can differ, and a record's page can change only if its own bytes did.
@@ -440,7 +441,7 @@ def build(project: Project, strict: bool = False, search: bool | None = None, st
         name_of = {s.summary.id: s.name for s in scanned}  # type: ignore[union-attr]
         cache.save_state(out, {
             "env": env, "site": cache.site_identity(out), "records": {s.name: _cache_row(s) for s in scanned},
-            "pages": plan.pages, "files": plan.files, "registry": registry,
+            "pages": plan.pages, "files": plan.files, "registry": registry, "usage": report.usage.plain() if report.usage else None,
             # what edit_in_place needs of the registry: unchanged while every listing key and Facts are
             "order": [s.name for s in scanned], "registry_problems": _problem_rows(reg),
             "links": {name_of[i]: tuple(name_of[o.id] for o in others) for i, others in related.items() if others},
@@ -518,6 +519,7 @@ def edit_in_place(
         for n in order
     ]
     plan = Plan(state.get("pages", {}), state.get("files", {}))
+    plan.usage = budget.Usage.from_plain(state.get("usage"))
     plan.same_registry = True
     plan.pages = dict(plan.old_pages)
     remade = ("assets/", *(f"records/{s.summary.hex}/" for s in done.values()))  # type: ignore[union-attr]
@@ -541,7 +543,10 @@ def edit_in_place(
     report.files = plan.apply(out, outputs(), index, report.check_budget(config.max_site_bytes))
     new_rows = dict(rows)
     new_rows.update((name, _cache_row(s)) for name, s in done.items())
-    cache.save_state(out, {**state, "site": cache.site_identity(out), "records": new_rows, "pages": plan.pages, "files": plan.files}, blob, {})
+    cache.save_state(out, {
+        **state, "site": cache.site_identity(out), "records": new_rows, "pages": plan.pages, "files": plan.files,
+        "usage": report.usage.plain() if report.usage else None,
+    }, blob, {})
     return report
 
 
@@ -632,6 +637,7 @@ class Plan:
         self.files: dict[str, str] = {}
         self.search_dirty = False
         self.same_registry = False
+        self.usage: budget.Usage | None = None  # site/'s files and bytes by kind as the last build left it
         self._grouped: dict[str, list[str]] | None = None
         self._record_keys: dict[str, str] = {}
 
@@ -705,9 +711,9 @@ class Plan:
             index = None
         if not changed and not deleted and index is None:
             if check is not None:
-                check(budget.measure(site))
+                check(self.usage or budget.measure(site))
             return 0
-        return apply_changes(site, changed, deleted, index, check)
+        return apply_changes(site, changed, deleted, index, check, self.usage)
 
 
 def _hash(o: Output) -> str:

@@ -134,3 +134,18 @@ def test_sitemap_lastmod_and_no_empty_listings(tmp_path: Path) -> None:
     for page in empty:  # still built for browsing, but not offered to search engines
         rel = page.relative_to(root / "site").as_posix().removesuffix("index.html")
         assert "https://example.org/r/" + rel not in urls
+
+
+def test_size_with_search_counted_on_the_incremental_path(tmp_path: Path) -> None:
+    """Pagefind's index counts as 'search'; an update that re-indexes replaces its row, not walks the site."""
+    pytest.importorskip("pagefind_bin")
+    root = registry(tmp_path / "p", 3)
+    first = build(project_for(root), search=True)
+    assert first.usage is not None and first.usage.by_kind["search"][0] > 0
+    assert first.usage == budget.measure(root / "site")
+    (root / "records/00000001.md").write_text((root / "records/00000001.md").read_text() + "\nOne more sentence about search.\n")
+    second = build(project_for(root), search=True)
+    assert second.usage == budget.measure(root / "site")
+    write_record(root / "records", manifest(id="SRCH:000000FF", submitted="2026-02-01"))
+    third = build(project_for(root), search=True)  # a record added: the full incremental path
+    assert third.usage == budget.measure(root / "site") and third.usage.by_kind["record pages"][0] == 4

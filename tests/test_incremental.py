@@ -10,6 +10,7 @@ from typing import Callable
 import pytest
 from click.testing import CliRunner
 
+from srchgen import budget
 from srchgen import build as build_mod
 from srchgen.build import build
 from srchgen.render import Renderer
@@ -88,6 +89,8 @@ def test_incremental_build_equals_clean_build(tmp_project: Path, change: str) ->
     assert not from_scratch.errors
     assert tree(tmp_project / "site") == tree(clean / "site")
     assert [str(p) for p in incremental.problems] == [str(p) for p in from_scratch.problems]  # warnings too
+    # the size the build reports (SPEC §8), counted from the last build's and the changed files'
+    assert incremental.usage == from_scratch.usage == budget.measure(tmp_project / "site")
     if change == "nothing":
         assert incremental.files == 0 and incremental.reused == 14
     if change in ("abstract", "correction-appended"):
