@@ -149,3 +149,15 @@ def test_size_with_search_counted_on_the_incremental_path(tmp_path: Path) -> Non
     write_record(root / "records", manifest(id="SRCH:000000FF", submitted="2026-02-01"))
     third = build(project_for(root), search=True)  # a record added: the full incremental path
     assert third.usage == budget.measure(root / "site") and third.usage.by_kind["record pages"][0] == 4
+
+
+def test_lastmod_counts_the_gate_evaluation(built_corpus: Path) -> None:
+    """A record's last update is the newest of its submission, corrections and gate evaluation (UTC day)."""
+    ns = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
+    urls = {u.findtext(f"{ns}loc"): u.findtext(f"{ns}lastmod") for u in ET.parse(built_corpus / "sitemap.xml").getroot()}
+    base = "https://example.org/repo/records/"
+    assert urls[base + "A0000001/"] == "2026-06-21"  # submitted 06-20, evaluated 2026-06-21T09:00:00Z
+    assert urls[base + "A0000003/"] == "2026-07-04"  # evaluated 2026-07-04T10:30:00+02:00
+    feed = json.loads((built_corpus / "feed.json").read_text())
+    item = next(i for i in feed["items"] if i["id"] == "SRCH:A0000001")
+    assert item["date_modified"] == "2026-06-21T00:00:00Z" and item["date_published"] == "2026-06-20T00:00:00Z"
