@@ -161,3 +161,21 @@ def test_lastmod_counts_the_gate_evaluation(built_corpus: Path) -> None:
     feed = json.loads((built_corpus / "feed.json").read_text())
     item = next(i for i in feed["items"] if i["id"] == "SRCH:A0000001")
     assert item["date_modified"] == "2026-06-21T00:00:00Z" and item["date_published"] == "2026-06-20T00:00:00Z"
+
+
+def test_sitemap_splits_past_the_limit_and_keeps_lastmod(monkeypatch: pytest.MonkeyPatch) -> None:
+    from srchgen import feeds, routes
+    from srchgen.config import Config
+
+    monkeypatch.setattr(routes, "SITEMAP_MAX", 3)
+    pages = [("index.html", None)] + [(routes.record_page(f"{i:08X}"), f"2026-01-0{i + 1}") for i in range(6)]
+    out = {o.path: o.data.decode() for o in feeds.sitemaps(pages, Config(base_url="https://example.org/r/"))}
+    assert sorted(out) == ["sitemap-1.xml", "sitemap-2.xml", "sitemap-3.xml", "sitemap.xml"]
+    index = ET.fromstring(out["sitemap.xml"])
+    assert index.tag.endswith("sitemapindex") and len(index) == 3
+    parts = [ET.fromstring(out[f"sitemap-{i}.xml"]) for i in (1, 2, 3)]
+    assert [len(p) for p in parts] == [3, 3, 1]
+    ns = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
+    assert parts[0][0].find(f"{ns}lastmod") is None  # the home page: no lastmod
+    assert parts[2][0].findtext(f"{ns}lastmod") == "2026-01-06"
+    assert feeds.sitemaps(pages, Config()) == []  # no base_url, no sitemap
