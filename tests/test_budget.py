@@ -179,3 +179,26 @@ def test_sitemap_splits_past_the_limit_and_keeps_lastmod(monkeypatch: pytest.Mon
     assert parts[0][0].find(f"{ns}lastmod") is None  # the home page: no lastmod
     assert parts[2][0].findtext(f"{ns}lastmod") == "2026-01-06"
     assert feeds.sitemaps(pages, Config()) == []  # no base_url, no sitemap
+
+
+def test_over_budget_on_a_forked_clean_build(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The worker process writes half the records into the staging tree; the check runs after it
+    is done, and a site over the limit leaves no staging tree and no site."""
+    from srchgen import parallel
+
+    if not parallel.available():
+        pytest.skip("no fork or a single core")
+    from srchgen import build as build_mod
+
+    monkeypatch.setattr(parallel, "MIN_RECORDS", 2)
+    forks: list[int] = []
+    real = build_mod._start_worker
+    monkeypatch.setattr(build_mod, "_start_worker", lambda *a, **k: forks.append(1) or real(*a, **k))
+    first, second = registry(tmp_path / "a", 6), registry(tmp_path / "b", 6)  # two caches: both builds fork
+    ok = build(project_for(first), search=False)
+    assert ok.usage == budget.measure(first / "site") and ok.usage.by_kind["record pages"][0] == 6  # both halves counted
+    with pytest.raises(budget.OverBudget):
+        build(project_for(second, max_site_bytes=ok.usage.bytes - 1), search=False)
+    assert not (second / "site").exists() and not list(second.glob("site.tmp-*"))
+    assert len(forks) == 2
+    assert build(project_for(second, max_site_bytes=ok.usage.bytes), search=False).usage == ok.usage  # exactly at the limit: ok
