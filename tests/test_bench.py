@@ -215,7 +215,7 @@ def fake_site(root: Path, hexes: list[str], per_page: int = 50) -> None:
         (d / "index.html").write_text("<table>%s</table>" % rows)
     (root / "feed.json").write_text(json.dumps({"items": [{"id": h} for h in hexes[:50]]}))  # the newest feed_size
     with gzip.open(root / "records.json.gz", "wt") as f:  # the data export: every record
-        json.dump({"records": [{"path": "records/%s/" % h} for h in hexes]}, f)
+        json.dump({"records": [{"abstract": "a {\"abstract\": b", "path": "records/%s/" % h} for h in hexes]}, f, sort_keys=True, separators=(",", ":"))
 
 
 @pytest.mark.parametrize("n,per_page,drop_page,ok", [
@@ -238,7 +238,7 @@ def test_check_output_srchgen_wants_the_whole_export(tmp_path: Path) -> None:
     hexes = ["%08X" % (i * 7919) for i in range(1, 61)]
     fake_site(tmp_path / "site", hexes)
     with gzip.open(tmp_path / "site" / "records.json.gz", "wt") as f:
-        json.dump({"records": [{}] * 59}, f)
+        json.dump({"records": [{"abstract": ""}] * 59}, f, separators=(",", ":"))
     assert check_output.check_srchgen(str(tmp_path / "site"), ["srch-" + h.lower() for h in hexes])["ok"] is False
 
 
