@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Iterable
 
 # Kinds of output, in the order they are reported; `kind_of` maps a site path to one.
+# ("citation files": records/<HEX>/cite.*, which sites built before SPEC §8 had; the bench measures those too.)
 KINDS = (
     "record pages", "record data", "citation files", "artifacts", "listings", "search", "filter index",
     "feeds", "data export", "sitemaps", "other pages", "assets", "other",

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from srchgen import routes
 from srchgen.config import Config
@@ -143,7 +143,7 @@ def page_view(e: Entry, config: Config) -> dict[str, Markup]:
         "bibtex": Markup(_pre_escape(bibtex(e, config))),
         "ris": Markup(_pre_escape(ris(e, config).replace("\r\n", "\n"))),
         "csl": Markup(_pre_escape(csl_text)),
-        "name": Markup(_pre_escape("srch-" + e.hex.lower())),
+        "name": escape("srch-" + e.hex.lower()),  # an attribute: the file name cite.js gives downloads
     }
 
 
