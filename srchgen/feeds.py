@@ -9,6 +9,7 @@ sitemap.xml and robots.txt. No clock: every date comes from the records.
 from __future__ import annotations
 
 import json
+import struct
 import zlib
 from typing import Any, Callable, Iterable, Iterator, Sequence
 
@@ -147,13 +148,23 @@ def records_export(summaries: Sequence[Texts], config: Config) -> Output:
 EXPORT_LEVEL = 3
 
 
+# gzip member header (RFC 1952): deflate, no flags, mtime 0, no extra flags, OS 255 "unknown".
+# Written here rather than by zlib, whose header names the platform it was built for.
+_GZIP_HEADER = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\xff"
+
+
 def _gzip(pieces: Iterable[bytes | memoryview]) -> Iterator[bytes]:
-    z = zlib.compressobj(EXPORT_LEVEL, zlib.DEFLATED, 31)  # wbits 31: a gzip wrapper with mtime 0 and no name
+    """One gzip member of the pieces, streamed: the same bytes on every platform for one zlib."""
+    z = zlib.compressobj(EXPORT_LEVEL, zlib.DEFLATED, -15)  # a raw deflate stream
+    crc = size = 0
+    yield _GZIP_HEADER
     for piece in pieces:
+        crc = zlib.crc32(piece, crc)
+        size += len(piece)
         out = z.compress(piece)
         if out:
             yield out
-    yield z.flush()
+    yield z.flush() + struct.pack("<II", crc, size & 0xFFFFFFFF)
 
 
 def record_files(e: Entry, config: Config) -> list[Output]:
