@@ -82,6 +82,13 @@
       return a;
     }
 
+    function badge(text, cls) {
+      var span = document.createElement("span");
+      span.className = cls;
+      span.textContent = text;
+      return span;
+    }
+
     function cell(row, cls, child) {
       var td = document.createElement("td");
       if (cls) td.className = cls;
@@ -94,17 +101,16 @@
       var tier = index.tier[r[4]], gate = index.gate[r[5]], level = index.level[r[6]], section = index.section[r[7]];
       var tr = document.createElement("tr");
       tr.dataset.tier = tier[1]; tr.dataset.gate = gate[1]; tr.dataset.level = level[1]; tr.dataset.section = section[1];
-      var page = root + "records/" + r[0] + "/index.html";
-      cell(tr, "id", link(page, "SRCH:" + r[0]));
-      cell(tr, "title", link(page, r[1]));
+      cell(tr, "id", "SRCH:" + r[0]);
+      cell(tr, "title", link(root + "records/" + r[0] + "/index.html", r[1]));
       var time = document.createElement("time");
       time.dateTime = r[2];
       time.textContent = longDate(r[2]);
       cell(tr, "date", time);
       cell(tr, "num", r[3]);
-      cell(tr, "", link(root + tier[2] + "index.html", tier[0], "badge tier-" + tier[1]));
-      cell(tr, "", link(root + level[2] + "index.html", level[0], "badge"));
-      cell(tr, "", link(root + gate[2] + "index.html", gate[0], "badge gate-" + gate[1]));
+      cell(tr, "", badge(tier[0], "badge tier-" + tier[1])); // as templates/_row.html: one link per row
+      cell(tr, "", badge(level[0], "badge"));
+      cell(tr, "", badge(gate[0], "badge gate-" + gate[1]));
       return tr;
     }
 

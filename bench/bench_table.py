@@ -12,6 +12,8 @@ search build of max(largest single process, sampled process-tree PSS)), and
 the output checks.
 Table 2, the targets of issue 5 as ratios srchgen/peer in the same run, met or not.
 Table 3, ratios srchgen/peer per phase against every peer.
+Table 4, the output's size per kind of output (check_output.py after the full build and
+the full build with search; SPEC §8) and the size targets of issue 13.
 --scale-ref M (run_scale.sh): srchgen at N against srchgen at M: time per phase
 <= 1.1 x N/M x the M time, peak RSS <= 1 GiB (issue 5, N=100,000 vs M=10,000).
 """
@@ -224,6 +226,47 @@ def scale_table(st: Stats, n: int, ref_n: int) -> list[str]:
     return out
 
 
+SIZE_TARGETS = {  # N -> (bytes, files per record), both including the search index (issue 13, SPEC §8)
+    10000: (100_000_000, 3.5),
+    100000: (1_000_000_000, None),
+}
+
+
+def size_table(checks: dict, n: int) -> list[str]:
+    """The output by kind of output (srchgen/budget.py's kinds): files, MB and bytes per record,
+    without and with the search index, then the size targets and the peers' totals."""
+    mine = checks.get("srchgen", {})
+    cols = [(phase, mine[phase]["size"]) for phase in ("full", "full-search") if "size" in mine.get(phase, {})]
+    if not cols:
+        return []
+    lines = ["### Output size by kind (SPEC §8)", "",
+             "| kind | " + " | ".join("files (%s) | MB | bytes/record" % ("no search" if p == "full" else "with search") for p, _ in cols) + " |",
+             "|---|" + "---:|---:|---:|" * len(cols)]
+    kinds = sorted({k for _, sz in cols for k in sz["by_kind"]}, key=lambda k: -max(sz["by_kind"].get(k, [0, 0])[1] for _, sz in cols))
+    for k in kinds:
+        cells = []
+        for _, sz in cols:
+            f, b = sz["by_kind"].get(k, (None, None))
+            cells.append("- | - | -" if f is None else "%s | %.1f | %s" % ("{:,}".format(f), b / 1e6, "{:,.0f}".format(b / n)))
+        lines.append("| %s | %s |" % (k, " | ".join(cells)))
+    lines.append("| **total** | %s |" % " | ".join("%s (%.2f per record) | %.1f | %s" % (
+        "{:,}".format(sz["files"]), sz["files"] / n, sz["bytes"] / 1e6, "{:,.0f}".format(sz["bytes"] / n)) for _, sz in cols))
+    limit = SIZE_TARGETS.get(n)
+    _, last = cols[-1]
+    if limit:
+        lines += ["", "| size target (issue 13, %s) | srchgen | result |" % ("with search" if cols[-1][0] == "full-search" else "NO SEARCH BUILD"), "|---|---:|---|"]
+        mb = last["bytes"] / 1e6
+        lines.append("| site <= %d MB including search | %.1f MB | %s |" % (limit[0] // 1_000_000, mb, "met" if last["bytes"] <= limit[0] else "**NOT MET**"))
+        if limit[1] is not None:
+            per = last["files"] / n
+            lines.append("| files per record <= %s including search | %.2f | %s |" % (limit[1], per, "met" if per <= limit[1] else "**NOT MET**"))
+    peers = ["%s: %.1f MB in %s files" % (p, ch["full"]["size"]["bytes"] / 1e6, "{:,}".format(ch["full"]["size"]["files"]))
+             for p, ch in sorted(checks.items()) if p != "srchgen" and "size" in ch.get("full", {})]
+    if peers:
+        lines += ["", "Peers' output (full build, their own smaller sites): " + "; ".join(peers) + "."]
+    return lines
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("n", type=int)
@@ -258,6 +301,9 @@ def main() -> None:
         rt = ratio_table(st)
         if rt:
             lines += [""] + rt
+    sizes = size_table(checks, a.n)
+    if sizes:
+        lines += [""] + sizes
     lines += ["", "Versions: " + "; ".join("%s: %s" % (p, versions.get(p, "?")) for p in st.peers)]
     failed = sorted("%s %s" % fm for fm in st.failed)
     if failed:

@@ -216,7 +216,7 @@ if has_phase incr; then
     phase incr-edit "$RUNS" incr_edit
     for p in "${PEER_LIST[@]}"; do ok_peer "$p" && in_peer "$p" check_incr incr-edit; done
 fi
-if has_phase search; then search() { if has SEARCH_BUILD; then do_search "$1"; fi; }; phase search "$RUNS" search; fi
+if has_phase search; then search() { if has SEARCH_BUILD; then do_search "$1" && do_output_check full-search; fi; }; phase search "$RUNS" search; fi
 # every timing is taken: only now delete the old outputs
 empty_all_trash
 

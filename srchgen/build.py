@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Sequence
 
-from srchgen import __version__, cache, charts, feeds, finder, graph, parallel, routes
+from srchgen import __version__, budget, cache, charts, feeds, finder, graph, parallel, routes
 from srchgen.config import Config
 from srchgen.derive import Gate, Level, Tier, guide
 from srchgen.entry import Entry, make_entry
@@ -55,6 +55,16 @@ class Report:
     reused: int = 0  # records taken from the cache without parsing
     records: int = 0  # record files seen
     notes: list[str] = field(default_factory=list)
+    usage: budget.Usage | None = None  # the written site's files and bytes (SPEC §8)
+
+    def check_budget(self, limit: int) -> Callable[[budget.Usage], None]:
+        """Called with the site about to be published, before site/ is touched: records its size,
+        raises budget.OverBudget past `limit` (max_site_bytes)."""
+
+        def check(usage: budget.Usage) -> None:
+            self.usage = budget.enforce(usage, limit)
+
+        return check
 
     @property
     def errors(self) -> list[Problem]:
@@ -387,6 +397,7 @@ def build(project: Project, strict: bool = False, search: bool | None = None, st
         old_pages: dict[str, str] = state.get("pages", {}) if site_ok else {}
         old_files: dict[str, str] = state.get("files", {}) if site_ok else {}
         plan = Plan(old_pages, old_files)
+        plan.usage = budget.Usage.from_plain(state.get("usage")) if site_ok else None
         registry = registry_key(scanned)
         # Every record's listing row, topics and related ids as last time: no listing, facet or
         # registry page can differ, and a record's page can change only if its own bytes did.
@@ -402,7 +413,7 @@ def build(project: Project, strict: bool = False, search: bool | None = None, st
             # vouching for files it no longer describes (a revert would then rewrite nothing).
             cache.forget_state(out)
             index = (lambda view, dest: index_search(view, dest, report)) if want_search else None
-            report.files = plan.apply(out, stream, index)
+            report.files = plan.apply(out, stream, index, report.check_budget(config.max_site_bytes))
         else:
             start = finish_worker = None
             if worker is not None:
@@ -422,6 +433,7 @@ def build(project: Project, strict: bool = False, search: bool | None = None, st
                     report.files += finish_worker()
                 if want_search:
                     run_pagefind(staging, report)
+                report.check_budget(config.max_site_bytes)(budget.measure(staging))  # before the swap (SPEC §8)
 
             written = write_site(plan.hashing(stream), [], out, finish, start)
             report.files += written  # after write_site: `finish` has added the worker's files
@@ -429,7 +441,7 @@ def build(project: Project, strict: bool = False, search: bool | None = None, st
         name_of = {s.summary.id: s.name for s in scanned}  # type: ignore[union-attr]
         cache.save_state(out, {
             "env": env, "site": cache.site_identity(out), "records": {s.name: _cache_row(s) for s in scanned},
-            "pages": plan.pages, "files": plan.files, "registry": registry,
+            "pages": plan.pages, "files": plan.files, "registry": registry, "usage": report.usage.plain() if report.usage else None,
             # what edit_in_place needs of the registry: unchanged while every listing key and Facts are
             "order": [s.name for s in scanned], "registry_problems": _problem_rows(reg),
             "links": {name_of[i]: tuple(name_of[o.id] for o in others) for i, others in related.items() if others},
@@ -507,6 +519,7 @@ def edit_in_place(
         for n in order
     ]
     plan = Plan(state.get("pages", {}), state.get("files", {}))
+    plan.usage = budget.Usage.from_plain(state.get("usage"))
     plan.same_registry = True
     plan.pages = dict(plan.old_pages)
     remade = ("assets/", *(f"records/{s.summary.hex}/" for s in done.values()))  # type: ignore[union-attr]
@@ -527,10 +540,13 @@ def edit_in_place(
     out = project.out
     cache.forget_state(out)  # see build(): the state must not vouch for files being replaced
     index = (lambda view, dest: index_search(view, dest, report)) if want_search else None
-    report.files = plan.apply(out, outputs(), index)
+    report.files = plan.apply(out, outputs(), index, report.check_budget(config.max_site_bytes))
     new_rows = dict(rows)
     new_rows.update((name, _cache_row(s)) for name, s in done.items())
-    cache.save_state(out, {**state, "site": cache.site_identity(out), "records": new_rows, "pages": plan.pages, "files": plan.files}, blob, {})
+    cache.save_state(out, {
+        **state, "site": cache.site_identity(out), "records": new_rows, "pages": plan.pages, "files": plan.files,
+        "usage": report.usage.plain() if report.usage else None,
+    }, blob, {})
     return report
 
 
@@ -621,6 +637,7 @@ class Plan:
         self.files: dict[str, str] = {}
         self.search_dirty = False
         self.same_registry = False
+        self.usage: budget.Usage | None = None  # site/'s files and bytes by kind as the last build left it
         self._grouped: dict[str, list[str]] | None = None
         self._record_keys: dict[str, str] = {}
 
@@ -675,7 +692,10 @@ class Plan:
             self.files[o.path] = _hash(o)
             yield o
 
-    def apply(self, site: Path, outputs: Iterable[Output], index: Callable[[Path, Path], None] | None = None) -> int:
+    def apply(
+        self, site: Path, outputs: Iterable[Output], index: Callable[[Path, Path], None] | None = None,
+        check: Callable[[budget.Usage], None] | None = None,
+    ) -> int:
         changed = []
         for o in outputs:
             h = _hash(o)
@@ -690,8 +710,10 @@ class Plan:
         if not (self.search_dirty or not (site / "pagefind").is_dir()):
             index = None
         if not changed and not deleted and index is None:
+            if check is not None:
+                check(self.usage or budget.measure(site))
             return 0
-        return apply_changes(site, changed, deleted, index)
+        return apply_changes(site, changed, deleted, index, check, self.usage)
 
 
 def _hash(o: Output) -> str:
@@ -725,7 +747,7 @@ def site_outputs(
 ) -> Iterator[Output]:
     """Every file of the site, streamed; pages whose inputs did not change are not rendered again."""
     rules = guide(config)
-    pages: list[str] = [routes.HOME]
+    pages: list[tuple[str, str | None]] = [(routes.HOME, None)]  # the sitemap's (page, lastmod)
     if plan.same_registry:
         # Only the processed records' pages can differ; the rest of the site is kept as it is,
         # but the feeds and assets, which are remade below.
@@ -739,7 +761,7 @@ def site_outputs(
         sm = s.summary
         assert sm is not None
         path = routes.record_page(sm.hex)
-        pages.append(path)
+        pages.append((path, sm.updated_iso))
         plan.pages[path] = plan.record_key(sm, env, related[sm.id])
         if s.remote is not None:
             continue  # the worker process writes this record's files
@@ -769,8 +791,8 @@ def site_outputs(
     all_facets = facets(summaries)
     for facet in all_facets:
         for n, path, chunk in r.listing_chunks(facet):
-            if path != routes.HOME:
-                pages.append(path)
+            if path != routes.HOME and chunk:  # a listing with no records is left out of the sitemap
+                pages.append((path, None))
             key = plan.page_key(path, env, facet.kind, facet.label, str(n), str(len(facet.entries)), counts_key, *(e.row_key for e in chunk))
             if plan.fresh(path, key):
                 plan.keep(path)
@@ -779,7 +801,7 @@ def site_outputs(
             yield r.listing_page(facet, n, chunk, counts, figures if facet.kind == "all" and n == 1 else None)
     yield from aggregate_outputs(summaries, all_facets, related, counts, rules, config, r, figures)
     yield from assets
-    pages += [routes.TOPICS, routes.GUIDE, routes.ABOUT, routes.GRAPH, routes.SEARCH]
+    pages += [(p, None) for p in (routes.TOPICS, routes.GUIDE, routes.ABOUT, routes.GRAPH, routes.SEARCH)]
     yield from feeds.sitemaps(pages, config)
 
 
@@ -813,10 +835,12 @@ REGISTRY_TEXTS = (routes.FEED_JSON, routes.FEED_ATOM, routes.RECORDS_JSON)
 
 
 def registry_texts(summaries: Sequence[Texts], config: Config, r: Renderer) -> Iterator[Output]:
-    """The feeds and records.json: every record's texts in listing order (REGISTRY_TEXTS)."""
-    yield feeds.json_feed(summaries, config)
-    yield r.atom(summaries)
-    yield feeds.records_json(summaries)
+    """The feeds (the newest `feed_size` records) and the data export (every record), from the
+    records' texts in listing order (REGISTRY_TEXTS; SPEC §8)."""
+    newest = summaries[: config.feed_size]
+    yield feeds.json_feed(newest, config)
+    yield r.atom(newest)
+    yield feeds.records_export(summaries, config)
 
 
 def pagefind_command(site: Path, output: Path | None = None) -> list[str] | None:

@@ -103,9 +103,10 @@ def build_cmd(records: str | None, out: str | None, base_url: str | None, strict
     replay = cache.noop_messages(out_dir, fp)
     if replay is not None:
         for line in replay:
-            click.echo(line, err=not line.startswith("built ") and not line.startswith("::"))
+            click.echo(line, err=not line.startswith(("built ", "::", f"{shown(out_dir)}/: ")))
         click.echo(f"{shown(out_dir)}/ is up to date", err=True)
         return
+    from srchgen.budget import OverBudget
     from srchgen.build import build
     from srchgen.errors import ConfigError
 
@@ -115,6 +116,10 @@ def build_cmd(records: str | None, out: str | None, base_url: str | None, strict
         report = build(project, strict=strict, search=False if no_search else None, stats=stats)
     except ConfigError as e:  # e.g. a missing or malformed gate_signers file (SPEC §2)
         _fail_usage(e.problems)
+    except OverBudget as e:  # SPEC §8: over max_site_bytes, found before site/ was touched
+        click.echo(e.usage.over(f"{shown(project.out)}/", e.limit), err=True)
+        click.echo(f"site not written: {shown(project.out)} is unchanged", err=True)
+        sys.exit(1)
     printed = report_problems(report)
     if report.errors:
         click.echo(f"site not written: {shown(project.out)} is unchanged", err=True)
@@ -124,8 +129,11 @@ def build_cmd(records: str | None, out: str | None, base_url: str | None, strict
         click.echo(note, err=True)
     done = f"built {report.records} records into {shown(project.out)}/ ({report.files} files written, {report.reused} records from cache)"
     click.echo(done)
+    size = [report.usage.line(f"{shown(project.out)}/")] if report.usage is not None else []
+    for line in size:
+        click.echo(line)
     annotations = [p.annotation() for p in report.problems] if os.environ.get("GITHUB_ACTIONS") == "true" else []
-    cache.save_noop(project.out, fp, printed + notes + annotations + [done], cache.site_identity(project.out))
+    cache.save_noop(project.out, fp, printed + notes + annotations + [done] + size, cache.site_identity(project.out))
 
 
 @main.command("check")

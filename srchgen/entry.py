@@ -49,8 +49,15 @@ class Entry:
 
     @property
     def updated(self) -> dt.date:
-        """The last day the public record changed: its newest correction, else its submission."""
-        return self.record.corrections[-1].date if self.record.corrections else self.record.submitted
+        """The last day the public record changed: the newest of its submission, its corrections
+        and its gate evaluation (UTC day); feeds' modified dates and the sitemap's lastmod."""
+        r = self.record
+        days = [r.submitted]
+        if r.corrections:
+            days.append(r.corrections[-1].date)
+        if r.gate_evaluation is not None:
+            days.append(r.gate_evaluation.evaluated.astimezone(dt.timezone.utc).date())
+        return max(days)
 
 
 # Extensions a browser (or GitHub Pages' MIME map) would run as a page or script on the

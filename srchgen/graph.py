@@ -188,7 +188,7 @@ def describe(lay: Layout, links: int) -> str:
     if drawn < lay.total_nodes:
         s += (
             f" The drawing and the list below show {drawn} of them ({lay.drawn_components} largest group{'s' if lay.drawn_components != 1 else ''}, "
-            f"at most {MAX_NODES} records); every record page lists its related records, and records.json has every link."
+            f"at most {MAX_NODES} records); every record page lists its related records, and the data export (records.json.gz) has every link."
         )
     return s
 
@@ -198,7 +198,7 @@ class Drawing:
     svg: str
     summary: str
     drawn: frozenset[str]  # ids in the drawing; the page lists these records' links
-    left_out: int  # linked records not drawn (their links are on their own pages and in records.json)
+    left_out: int  # linked records not drawn (their links are on their own pages and in the data export)
 
 
 def draw(linked: Sequence[Summary], edges: Sequence[tuple[str, str]], href: Callable[[str], str]) -> Drawing:

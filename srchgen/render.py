@@ -17,7 +17,7 @@ from typing import Any, Callable, Iterable, Iterator, Sequence
 import jinja2
 from markupsafe import Markup
 
-from srchgen import derive, routes
+from srchgen import cite, derive, routes
 from srchgen.config import Config
 from srchgen.derive import Gate, Level, Tier
 from srchgen.entry import Entry
@@ -293,6 +293,7 @@ class Renderer:
             guide=guide,
             jsonld=jsonld(entry, self.config, page.canonical()),
             signature_text=signature_text(entry),
+            cite=cite.page_view(entry, self.config),
         )
 
     def fill_related(self, unlinked: bytes, hex_id: str, related: Sequence[Summary]) -> bytes:

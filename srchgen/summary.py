@@ -119,9 +119,10 @@ class Summary(Texts):
 
     @property
     def listing_key(self) -> str:
-        """Everything any page but the record's own and the feeds shows of it: its listing row, topics and related ids."""
+        """Everything any page but the record's own and the feeds shows of it: its listing row,
+        topics, related ids and its last update (the sitemap's lastmod)."""
         t = self.t
-        return "\x1e".join((self.row_key, "\x1f".join(t[_TOPICS]), "\x1f".join(t[_RELATED])))
+        return "\x1e".join((self.row_key, "\x1f".join(t[_TOPICS]), "\x1f".join(t[_RELATED]), t[_UPDATED]))
 
     @cached_property
     def submitted(self) -> dt.date:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime
+import gzip
 import hashlib
 import json
 import re
@@ -212,7 +213,9 @@ def fake_site(root: Path, hexes: list[str], per_page: int = 50) -> None:
         pre = "" if k == 1 else "../../"
         rows = "".join('<tr><td><a href="%srecords/%s/">SRCH:%s</a></td></tr>' % (pre, h, h) for h in chunk)
         (d / "index.html").write_text("<table>%s</table>" % rows)
-    (root / "feed.json").write_text(json.dumps({"items": [{"id": h} for h in hexes]}))
+    (root / "feed.json").write_text(json.dumps({"items": [{"id": h} for h in hexes[:50]]}))  # the newest feed_size
+    with gzip.open(root / "records.json.gz", "wt") as f:  # the data export: every record
+        json.dump({"records": [{"abstract": "a {\"abstract\": b", "path": "records/%s/" % h} for h in hexes]}, f, sort_keys=True, separators=(",", ":"))
 
 
 @pytest.mark.parametrize("n,per_page,drop_page,ok", [
@@ -226,6 +229,17 @@ def test_check_output_srchgen_layout(tmp_path: Path, n: int, per_page: int, drop
     res = check_output.check_srchgen(str(tmp_path / "site"), ["srch-" + h.lower() for h in hexes])
     assert res["ok"] is ok
     assert res["index_rows"] == n
+    assert res["feed_items"] == min(n, 50) and res["export_records"] == n
+    assert res["size"]["by_kind"]["record pages"][0] == n - drop_page
+    assert res["size"]["files"] == sum(f for f, _ in res["size"]["by_kind"].values())
+
+
+def test_check_output_srchgen_wants_the_whole_export(tmp_path: Path) -> None:
+    hexes = ["%08X" % (i * 7919) for i in range(1, 61)]
+    fake_site(tmp_path / "site", hexes)
+    with gzip.open(tmp_path / "site" / "records.json.gz", "wt") as f:
+        json.dump({"records": [{"abstract": ""}] * 59}, f, separators=(",", ":"))
+    assert check_output.check_srchgen(str(tmp_path / "site"), ["srch-" + h.lower() for h in hexes])["ok"] is False
 
 
 def rows(peer: str, mode: str, walls: list[float], rss_kb: int = 100 * 1024) -> list[dict]:
@@ -250,3 +264,22 @@ def test_targets_are_ratios_of_medians(full: float, noop: float, edit: float, ch
     assert total == 7
     assert got == met
     assert sum("NOT MET" in ln for ln in lines) == total - met
+
+
+def test_size_table_by_kind_and_the_size_targets() -> None:
+    def size(pages: int, search: int) -> dict:
+        kinds = {"record pages": [10000, pages], "record data": [10000, 30_000_000], "listings": [1600, 50_000_000]}
+        if search:
+            kinds["search"] = [10200, search]
+        return {"files": sum(f for f, _ in kinds.values()), "bytes": sum(b for _, b in kinds.values()), "by_kind": kinds}
+
+    checks = {"srchgen": {"full": {"ok": True, "size": size(15_000_000, 0)}, "full-search": {"ok": True, "size": size(15_000_000, 11_000_000)}},
+              "hugo": {"full": {"ok": True, "size": {"files": 10001, "bytes": 99_000_000, "by_kind": {}}}}}
+    lines = bench_table.size_table(checks, 10000)
+    text = "\n".join(lines)
+    assert "| record pages | 10,000 | 15.0 | 1,500 | 10,000 | 15.0 | 1,500 |" in text
+    assert "| search | - | - | - | 10,200 | 11.0 | 1,100 |" in text
+    assert "site <= 100 MB including search | 106.0 MB | **NOT MET**" in text
+    assert "files per record <= 3.5 including search | 3.18 | met" in text
+    assert "hugo: 99.0 MB in 10,001 files" in text
+    assert bench_table.size_table({}, 10000) == []

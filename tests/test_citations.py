@@ -1,6 +1,7 @@
-"""Citations and metadata parse in the formats readers' tools expect (SPEC §4).
+"""Citations and metadata parse in the formats readers' tools expect (SPEC §4, §8).
 
-BibTeX is checked with a small parser that counts braces the way BibTeX does (a
+A record's citations live in its data file (record.json "citations"), in the data export,
+and as text on its page (templates/_cite.html): never as files of their own. BibTeX is checked with a small parser that counts braces the way BibTeX does (a
 backslash does not protect a brace), RIS line by line, CSL-JSON against the
 csl-data.json schema's required fields, item types and variable names, and the
 record page's citation_* tags, JSON-LD, Open Graph and canonical URL.
@@ -12,6 +13,7 @@ import json
 import re
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import Any
 
 import jsonschema
 import pytest
@@ -169,6 +171,43 @@ def record_dirs(site: Path) -> list[Path]:
     return sorted(p for p in (site / "records").iterdir() if p.is_dir())
 
 
+def cites(d: Path) -> dict[str, Any]:
+    """A record's citations as its data file holds them."""
+    return json.loads((d / "record.json").read_text(encoding="utf-8"))["citations"]
+
+
+class CitePre(HTMLParser):
+    """The text of each <pre data-cite="..."> and of the "Cite as" paragraph on a record page."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.texts: dict[str, str] = {}
+        self._in: str | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = dict(attrs)
+        if tag == "pre" and a.get("data-cite"):
+            self._in = a["data-cite"]
+        elif tag == "p" and a.get("class") == "cite-as":
+            self._in = "text"
+        if self._in:
+            self.texts.setdefault(self._in, "")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("pre", "p"):
+            self._in = None
+
+    def handle_data(self, data: str) -> None:
+        if self._in:
+            self.texts[self._in] += data
+
+
+def page_cites(d: Path) -> dict[str, str]:
+    parser = CitePre()
+    parser.feed((d / "index.html").read_text(encoding="utf-8"))
+    return parser.texts
+
+
 # --- tests ---------------------------------------------------------------------------------------
 
 
@@ -176,7 +215,9 @@ def test_bibtex_parses_for_every_record(built_corpus: Path) -> None:
     dirs = record_dirs(built_corpus)
     assert dirs
     for d in dirs:
-        kind, key, fields = parse_bibtex((d / "cite.bib").read_text(encoding="utf-8"))
+        text = cites(d)["bibtex"]
+        assert page_cites(d)["bib"] == text  # the page shows the data file's BibTeX, byte for byte
+        kind, key, fields = parse_bibtex(text)
         assert kind == "techreport" and key == "srch" + d.name
         for required in ("author", "title", "institution", "year"):  # @techreport's required fields
             assert fields.get(required), (d.name, required)
@@ -186,12 +227,16 @@ def test_bibtex_parses_for_every_record(built_corpus: Path) -> None:
 
 
 def test_bibtex_escapes_latex_specials_and_keeps_unicode(nasty_site: Path) -> None:
-    text = (nasty_site / "records/0000C17E/cite.bib").read_text(encoding="utf-8")
+    text = cites(nasty_site / "records/0000C17E")["bibtex"]
+    assert page_cites(nasty_site / "records/0000C17E")["bib"] == text
     _, _, fields = parse_bibtex(text)
     assert fields["title"].startswith("{") and fields["title"].endswith("}")  # double braces keep case
     assert unlatex(fields["title"][1:-1]) == NASTY_TITLE
     assert fields["author"] == "{" + r"R\&D Lab\_1 \textbraceleft{}Zürich\textbraceright{}" + "}"  # corporate author
-    assert unlatex(fields["abstract"]) == "An abstract with 50% & more, across two lines about {braces} and ~x^2."
+    # The abstract is not a citation field (it is on the page): the data file has it once, as plain text.
+    assert "abstract" not in fields
+    data = json.loads((nasty_site / "records/0000C17E/record.json").read_text(encoding="utf-8"))
+    assert data["abstract"] == "An abstract with 50% & more, across two lines about {braces} and ~x^2."
     assert fields["doi"] == "10.1234/ab_c(1)"  # verbatim field
     for name, value in fields.items():
         if name not in ("doi", "url"):
@@ -204,14 +249,14 @@ def test_every_latex_special_alone_keeps_the_entry_balanced(tmp_path: Path, ch: 
     root = tmp_path / "p"
     write_record(root / "records", manifest(id="SRCH:0000000B", title=f"a {ch} b", publisher=f"P{ch}"))
     assert not build(project_for(root), search=False).errors
-    _, _, fields = parse_bibtex((root / "site/records/0000000B/cite.bib").read_text(encoding="utf-8"))
+    _, _, fields = parse_bibtex(cites(root / "site/records/0000000B")["bibtex"])
     assert unlatex(fields["title"][1:-1]) == f"a {ch} b"
 
 
 def test_ris_lines_are_well_formed(built_corpus: Path, nasty_site: Path) -> None:
     for d in record_dirs(built_corpus) + record_dirs(nasty_site):
-        raw = (d / "cite.ris").read_bytes()
-        text = raw.decode("utf-8")
+        text = cites(d)["ris"]
+        assert page_cites(d)["ris"] == text.replace("\r\n", "\n")  # HTML has no CR; assets/cite.js restores it
         assert text.endswith("ER  - \r\n")
         lines = text.split("\r\n")[:-1]
         assert "\n" not in "".join(lines)  # every value on one line
@@ -226,15 +271,16 @@ def test_ris_lines_are_well_formed(built_corpus: Path, nasty_site: Path) -> None
 
 
 def test_ris_keeps_the_nasty_title_whole(nasty_site: Path) -> None:
-    lines = (nasty_site / "records/0000C17E/cite.ris").read_bytes().decode("utf-8").split("\r\n")
+    lines = cites(nasty_site / "records/0000C17E")["ris"].split("\r\n")
     assert f"TI  - {NASTY_TITLE}" in lines
-    assert "AB  - An abstract with 50% & more, across two lines about {braces} and ~x^2." in lines
+    assert not [line for line in lines if line.startswith("AB  - ")]  # the abstract is on the page and in "abstract"
     assert "DO  - 10.1234/ab_c(1)" in lines
 
 
 def test_csl_json_matches_the_csl_schema(built_corpus: Path, nasty_site: Path) -> None:
     for d in record_dirs(built_corpus) + record_dirs(nasty_site):
-        items = json.loads((d / "cite.json").read_text(encoding="utf-8"))
+        items = [cites(d)["csl"]]
+        assert json.loads(page_cites(d)["json"]) == items  # the page's CSL-JSON is the same item
         CSL.validate(items)
         assert len(items) == 1
         item = items[0]
@@ -310,4 +356,44 @@ def test_no_absolute_metadata_without_base_url(tmp_path: Path) -> None:
     names = {k for k, _ in h.meta}
     assert "canonical" not in h.links and "og:url" not in names and "citation_abstract_html_url" not in names
     assert "url" not in json.loads(h.jsonld[0])
-    assert "UR  - " not in (root / "site/records/0000000A/cite.ris").read_text(encoding="utf-8")
+    assert "UR  - " not in cites(root / "site/records/0000000A")["ris"]
+    assert cites(root / "site/records/0000000A")["text"].endswith("SRCH:0000000A.")  # no DOI, no URL: nothing to link
+
+
+# --- where the citations are (SPEC §8) -----------------------------------------------------------
+
+
+def test_two_files_per_record_and_every_format_on_the_page(built_corpus: Path) -> None:
+    for d in record_dirs(built_corpus):
+        assert {p.name for p in d.iterdir()} <= {"index.html", "record.json", "artifacts"}, d.name
+        on_page = page_cites(d)
+        assert set(on_page) == {"text", "bib", "ris", "json"}  # readable with no server and no JavaScript
+        assert on_page["text"] == "Cite as " + cites(d)["text"]
+        page = (d / "index.html").read_text(encoding="utf-8")
+        assert "cite.bib" not in page and "cite.ris" not in page and 'href="cite.json"' not in page
+        assert '<a href="record.json">' in page
+
+
+def test_cite_as_line(nasty_site: Path) -> None:
+    text = cites(nasty_site / "records/0000C17E")["text"]
+    assert text == f"{NASTY_PUBLISHER} (2026). {NASTY_TITLE} Research Synthesis Registry, SRCH:0000C17E. https://doi.org/10.1234/ab_c(1)"
+    page = (nasty_site / "records/0000C17E/index.html").read_text(encoding="utf-8")
+    assert "</script><b>" not in page.split('class="cite"', 1)[1]  # escaped inside the partial
+
+
+def test_export_holds_every_record_with_citations_and_licence(tmp_path: Path) -> None:
+    import gzip
+
+    root = tmp_path / "p"
+    for i in range(3):
+        write_record(root / "records", manifest(id=f"SRCH:0000000{i}"))
+    (root / "pyproject.toml").write_text('[tool.srchgen]\ntitle = "T"\nlicense = "CC-BY-4.0"\n')
+    assert not build(project_for(root), search=False).errors
+    raw = (root / "site/records.json.gz").read_bytes()
+    assert raw[4:8] == b"\0\0\0\0" and not raw[3] & 0x08  # gzip mtime 0 and no file name: deterministic
+    data = json.loads(gzip.decompress(raw))
+    assert data["license"] == {"id": "CC-BY-4.0", "url": "https://creativecommons.org/licenses/by/4.0/"}
+    assert [r["manifest"]["id"] for r in data["records"]] == ["SRCH:00000000", "SRCH:00000001", "SRCH:00000002"]  # same day: by id
+    for r in data["records"]:
+        assert r == json.loads((root / "site" / r["path"] / "record.json").read_text(encoding="utf-8"))
+        assert set(r["citations"]) == {"bibtex", "ris", "csl", "text"} and r["derived"]["quality_tier"]

@@ -10,6 +10,7 @@ from typing import Callable
 import pytest
 from click.testing import CliRunner
 
+from srchgen import budget
 from srchgen import build as build_mod
 from srchgen.build import build
 from srchgen.render import Renderer
@@ -58,7 +59,7 @@ EDITS = {
     "artifact-changed": _artifact,
     "template-added": _template,
     "config-changed": _edit("pyproject.toml", "page_size = 5", "page_size = 4"),
-    # the listings stay as they are (the registry key): only the record's own files and the feeds change
+    # the listings stay as they are: only the record's own files, the feeds and the sitemap change
     "correction-appended": _edit(
         "records/B0000002.md", "    summary: Reinstated after the reference list was checked.\n",
         "    summary: Reinstated after the reference list was checked.\n  - date: 2026-08-01\n    type: erratum\n    summary: A figure caption was fixed.\n",
@@ -88,14 +89,18 @@ def test_incremental_build_equals_clean_build(tmp_project: Path, change: str) ->
     assert not from_scratch.errors
     assert tree(tmp_project / "site") == tree(clean / "site")
     assert [str(p) for p in incremental.problems] == [str(p) for p in from_scratch.problems]  # warnings too
+    # the size the build reports (SPEC §8), counted from the last build's and the changed files'
+    assert incremental.usage == from_scratch.usage == budget.measure(tmp_project / "site")
     if change == "nothing":
         assert incremental.files == 0 and incremental.reused == 14
     if change in ("abstract", "correction-appended"):
         assert incremental.reused == 13
-        assert 0 < incremental.files < 15  # the page, its JSON and citations, feeds: not the whole site
+        assert 0 < incremental.files < 15  # the page, its data file, feeds, export: not the whole site
 
 
-IN_PLACE = {"abstract", "correction-appended", "nothing"}  # every listing key and cross-record Fact stays
+# Every listing key and cross-record Fact stays. An appended correction changes the record's
+# last update, which the sitemap shows (<lastmod>, SPEC §8): that takes the full incremental build.
+IN_PLACE = {"abstract", "nothing"}
 
 
 @pytest.mark.parametrize("change", sorted(set(EDITS) - {"artifact-changed"}))
@@ -124,11 +129,13 @@ def test_a_corrupt_or_foreign_cache_is_ignored(tmp_project: Path) -> None:
     assert tree(tmp_project / "site") == want
 
 
-@pytest.mark.parametrize("change, listings_rebuilt", [("abstract", False), ("correction-appended", False), ("title", True), ("topic-added", True)])
+@pytest.mark.parametrize("change, listings_rebuilt", [("abstract", False), ("correction-appended", True), ("title", True), ("topic-added", True)])
 def test_listings_are_rebuilt_only_when_a_listing_key_changed(
     tmp_project: Path, monkeypatch: pytest.MonkeyPatch, change: str, listings_rebuilt: bool
 ) -> None:
-    """The registry key: an edit that leaves every row, topic and related link as it was renders no listing or registry page."""
+    """The registry key: an edit that leaves every row, topic, related link and last update as it
+    was renders no listing or registry page. A correction changes only the last update (the
+    sitemap's lastmod): the registry pages are remade, but no listing page (their rows are as they were)."""
     assert not build(project_for(tmp_project), search=False).errors
     EDITS[change](tmp_project)
     calls: list[str] = []
@@ -139,6 +146,8 @@ def test_listings_are_rebuilt_only_when_a_listing_key_changed(
     assert ("registry" in calls) is listings_rebuilt
     if not listings_rebuilt:
         assert calls == []
+    if change == "correction-appended":
+        assert "listing" not in calls
 
 
 @pytest.mark.parametrize("damage", ["truncated", "deleted"])

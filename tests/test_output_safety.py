@@ -7,12 +7,14 @@ Pagefind index) and EVERY page is parsed with html.parser. Feeds must parse as J
 
 from __future__ import annotations
 
+import gzip
 import json
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
 
+from srchgen.config import Config
 from tests.hostile.cases import SAFE, numbered
 from tests.hostile.registry import TRACEBACK, build
 from tests.hostile.scan import csp_problems, scan_html, scan_site
@@ -72,13 +74,15 @@ def test_record_pages_carry_valid_json_ld(site: Path) -> None:
 
 def test_json_outputs_parse(site: Path) -> None:
     files = sorted(p for p in site.rglob("*.json") if "pagefind" not in p.parts)
-    assert {"feed.json", "records.json"} <= {p.name for p in files}
+    assert {"feed.json", "record.json"} <= {p.name for p in files}
     for p in files:
         data = json.loads(p.read_bytes())
         assert isinstance(data, (dict, list)), p
     feed = json.loads((site / "feed.json").read_bytes())
-    records = json.loads((site / "records.json").read_bytes())
-    assert len(feed["items"]) == len(records["records"]) == len(list((site / "records").glob("*/index.html")))
+    records = json.loads(gzip.decompress((site / "records.json.gz").read_bytes()))  # the data export
+    pages = len(list((site / "records").glob("*/index.html")))
+    # The export holds every record; the feed the newest feed_size (SPEC §8)
+    assert len(records["records"]) == pages and len(feed["items"]) == min(pages, Config.model_fields["feed_size"].default)
 
 
 @pytest.mark.parametrize("name", ["feed.atom", "sitemap.xml"])
