@@ -17,7 +17,7 @@ from typing import Any, Callable, Iterable, Iterator, Sequence
 import jinja2
 from markupsafe import Markup
 
-from srchgen import derive, routes
+from srchgen import derive, git_log, routes
 from srchgen.config import Config
 from srchgen.derive import Gate, Level, Tier
 from srchgen.entry import Entry
@@ -77,6 +77,27 @@ def long_date(d: dt.date) -> str:
     return f"{d.day} {MONTHS[d.month - 1]} {d.year}"
 
 
+def when(text: str) -> Markup:
+    """An "Evaluated" value: an ISO timestamp reads "10 June 2026, 06:30 UTC" in a <time> keeping
+    the ISO form (SPEC §3: headers show dates humanly); anything else ("Not evaluated") as it is."""
+    try:
+        t = dt.datetime.fromisoformat(text)
+    except (TypeError, ValueError):
+        return Markup.escape(text)
+    if t.tzinfo is None:
+        return Markup.escape(text)
+    u = t.astimezone(dt.timezone.utc)
+    return Markup('<time datetime="{}">{}, {:02d}:{:02d} UTC</time>').format(text, long_date(u.date()), u.hour, u.minute)
+
+
+def is_pdf(url: str | None) -> bool:
+    """Whether a report URL names a PDF (its path ends in .pdf): then citation_pdf_url and the Signposting item say so."""
+    if not url:
+        return False
+    path = url.split("#", 1)[0].split("?", 1)[0]
+    return path.lower().endswith(".pdf")
+
+
 def score(x: float) -> str:
     return f"{x:.2f}"
 
@@ -119,6 +140,7 @@ def jsonld(entry: Entry, config: Config, canonical: str | None) -> dict[str, Any
         "name": r.display_title,
         "abstract": entry.summary,
         "datePublished": r.submitted.isoformat(),
+        "dateModified": entry.updated.isoformat(),
         "author": {"@type": "Organization", "name": r.publisher},
         "publisher": {"@type": "Organization", "name": r.publisher},
         "keywords": list(r.topics),
@@ -128,6 +150,8 @@ def jsonld(entry: Entry, config: Config, canonical: str | None) -> dict[str, Any
         data["sameAs"] = f"https://doi.org/{r.doi}"
     if canonical:
         data["url"] = canonical
+    if config.license is not None:
+        data["license"] = config.license.url
     return data
 
 
@@ -161,7 +185,7 @@ def make_environment(project_templates: Path | None, bytecode_dir: Path | None =
         bytecode_cache=_bytecode_cache(bytecode_dir),
     )
     env.filters.update(
-        long_date=long_date, score=score, filesize=filesize, plural=derive.plural, slug=routes.slug, json_script=json_script
+        long_date=long_date, when=when, score=score, filesize=filesize, plural=derive.plural, slug=routes.slug, json_script=json_script
     )
     return env
 
@@ -293,7 +317,15 @@ class Renderer:
             guide=guide,
             jsonld=jsonld(entry, self.config, page.canonical()),
             signature_text=signature_text(entry),
+            report_pdf=is_pdf(entry.record.report_url),
+            edit_url=git_log.repository_file(self.config.repository, "edit/main", entry.hex),
+            source_url=git_log.repository_file(self.config.repository, "blob/main", entry.hex),
+            history_section=self.history_section(entry),
         )
+
+    def history_section(self, entry: Entry) -> Markup:
+        """The record's changes from git (srchgen/git_log.py); empty until the history is wired in."""
+        return Markup("")
 
     def fill_related(self, unlinked: bytes, hex_id: str, related: Sequence[Summary]) -> bytes:
         section = self._render("_related.html", Page(routes.record_page(hex_id), self.config, ""), related=related, routes=routes)
