@@ -460,4 +460,5 @@ def guide(config: Config) -> dict[str, list[GuideRule]]:
             GuideRule(Status.CORRECTED.value, "A correction, corrigendum or erratum was issued."),
             GuideRule(Status.UPDATED.value, "An addendum or clarification was issued."),
         ],
+        "checks": guide_checks(),
     }

@@ -6,7 +6,9 @@ filters here. The environment is built once per build and templates compile once
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
+import hashlib
 import json
 import math
 import re
@@ -184,6 +186,7 @@ def make_environment(project_templates: Path | None, bytecode_dir: Path | None =
         auto_reload=False,
         bytecode_cache=_bytecode_cache(bytecode_dir),
     )
+    env.globals["d"] = derive  # wording from derive.py, for every template (the guide prints the checks' note)
     env.filters.update(
         long_date=long_date, when=when, score=score, filesize=filesize, plural=derive.plural, slug=routes.slug, json_script=json_script
     )
@@ -270,7 +273,7 @@ class Page:
     extra: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        self.prefix = self.config.base_path if self.absolute_links else routes.root_prefix(self.path)
+        self.prefix = not_found_prefix(self.config) if self.absolute_links else routes.root_prefix(self.path)
 
     def url(self, target: str) -> str:
         return self.prefix + target
@@ -279,6 +282,36 @@ class Page:
         if not self.config.base_url:
             return None
         return routes.absolute(self.config.base_url, target or self.path)
+
+
+_GITHUB_REPO = re.compile(r"https://github\.com/([^/]+)/([^/]+?)(?:\.git)?/?")
+
+
+def not_found_prefix(config: Config) -> str:
+    """Where 404.html's links start, since GitHub Pages serves it at any depth (SPEC §4): the path
+    of base_url; else "/" on a custom domain (cname); else "/<name>/" for a GitHub repository's
+    project site (https://github.com/org/name is served at org.github.io/name/); else nothing is
+    known, and the links are relative to the site's root (right at the top level and from file://)
+    while an inline style (NOT_FOUND_STYLE) keeps the page readable at any depth."""
+    if config.base_url:
+        return config.base_path
+    if config.cname:
+        return "/"
+    m = _GITHUB_REPO.fullmatch(config.repository or "")
+    if m and m.group(2).lower() != f"{m.group(1).lower()}.github.io":
+        return f"/{m.group(2)}/"
+    return ""
+
+
+# 404.html's own few rules, for when its stylesheet's address cannot be known (not_found_prefix "");
+# allowed by their hash in the page's Content-Security-Policy, so no inline style is allowed wholesale.
+NOT_FOUND_STYLE = (
+    "body{margin:0;font:1rem/1.6 system-ui,sans-serif;background:#fdfdfc;color:#1d1f21}"
+    "header,main,footer{max-width:48rem;margin:0 auto;padding:1rem}a{color:#0b5cad}"
+    ".skip{position:absolute;left:-999px}.skip:focus{left:.5rem}nav ul{list-style:none;padding:0;display:flex;flex-wrap:wrap;gap:.25rem 1rem}"
+    "@media (prefers-color-scheme:dark){body{background:#15171a;color:#e6e8ea}a{color:#7ab7ff}}"
+)
+NOT_FOUND_STYLE_HASH = "sha256-" + base64.b64encode(hashlib.sha256(NOT_FOUND_STYLE.encode()).digest()).decode()
 
 
 RELATED_MARK = "\x00srchgen:related\x00"  # no record can hold a NUL (the listing rows' stand-in relies on it too)
@@ -383,6 +416,8 @@ class Renderer:
 
     def simple(self, template: str, path: str, nav: str, **context: Any) -> Output:
         page = Page(path, self.config, nav, absolute_links=(path == routes.NOT_FOUND))
+        if page.absolute_links and not page.prefix:
+            page.extra["inline_style"] = (NOT_FOUND_STYLE, NOT_FOUND_STYLE_HASH)
         return Output(path, self._render(template, page, routes=routes, **context))
 
 
