@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Sequence
 
-from srchgen import __version__, cache, charts, feeds, finder, graph, parallel, routes
+from srchgen import __version__, cache, charts, feeds, finder, git_log, graph, parallel, routes
 from srchgen.config import Config
 from srchgen.derive import Gate, Level, Tier, guide
 from srchgen.entry import Entry, make_entry
@@ -151,9 +151,11 @@ def _templates_digest(project: Project) -> str:
     return h.hexdigest()
 
 
-def env_key(project: Project) -> str:
-    """Everything besides a record's own bytes that its problems, summary and pages depend on."""
+def env_key(project: Project, history: git_log.History | None = None) -> str:
+    """Everything besides a record's own bytes that its problems, summary and pages depend on
+    (the records' git history too: every record page shows its own)."""
     c = project.config
+    history = history if history is not None else git_log.read(project.records)
     signers = b""
     if c.gate_signers:
         try:
@@ -162,7 +164,7 @@ def env_key(project: Project) -> str:
             signers = b"-missing-"
     return digest(
         __version__, str(cache.FORMAT), cache.code_digest(), cache.dependency_versions(), c.model_dump_json(exclude={"today"}),
-        _templates_digest(project), project.records_display, hashlib.sha256(signers).hexdigest(),
+        _templates_digest(project), project.records_display, hashlib.sha256(signers).hexdigest(), history.key,
     )
 
 
@@ -344,10 +346,12 @@ def build(project: Project, strict: bool = False, search: bool | None = None, st
     `stats`: what cache.fingerprint found under the records folder, when it just ran."""
     out, config = project.out, project.config
     recover(out)
-    env = env_key(project)
+    history = git_log.read(project.records)  # one `git log` for every record's History section
+    env = env_key(project, history)
     state = cache.load_state(out, env)
     site_ok = bool(state) and state.get("site") == cache.site_identity(out) and out.is_dir()
     r = Renderer(config, make_environment(project.root / "templates", cache.cache_dir(out) / "jinja"))
+    r.history = history
     r.env.globals["filter_choices"] = finder.choices()
     checker = signature_checker(project)
     blob = cache.TextBlob(out, state)

@@ -324,6 +324,8 @@ class Renderer:
         self.config = config
         self.env = env
         self._templates: dict[str, jinja2.Template] = {}
+        # Each record's changes from git; build() reads it once per build (its key is in the cache's).
+        self.history = git_log.History(missing="this site was built without reading the repository's history")
 
     def _render(self, template: str, page: Page, **context: Any) -> bytes:
         tpl = self._templates.get(template)
@@ -357,8 +359,18 @@ class Renderer:
         )
 
     def history_section(self, entry: Entry) -> Markup:
-        """The record's changes from git (srchgen/git_log.py); empty until the history is wired in."""
-        return Markup("")
+        """The record's merged changes from git (srchgen/git_log.py), newest first, or why there are none."""
+        h = self.history
+        repo = self.config.repository
+
+        def version_url(commit: str) -> str | None:
+            return git_log.repository_file(repo, f"blob/{commit}", entry.hex, h.path)
+
+        html = self._render(
+            "_history.html", Page(routes.record_page(entry.hex), self.config, ""),
+            history=h, changes=h.of(entry.hex), repository=repo, version_url=version_url,
+        )
+        return Markup(html.decode("utf-8"))
 
     def fill_related(self, unlinked: bytes, hex_id: str, related: Sequence[Summary]) -> bytes:
         section = self._render("_related.html", Page(routes.record_page(hex_id), self.config, ""), related=related, routes=routes)

@@ -15,7 +15,7 @@ from tests.pages import facts, parse_page, visible_text
 
 RECORD_SECTIONS = [
     "Abstract", "Research Question", "Verification Level", "Truth-Engine Gate Verdict", "Quality Tier",
-    "Quality Dimensions", "Correction Record", "Provenance", "Related Records", "Data",
+    "Quality Dimensions", "Correction Record", "Provenance", "History", "Related Records", "Data",
 ]  # fmt: skip
 # The seed's sections in the seed's order; the citation box (templates/_cite.html, issue 13) sits
 # after the abstract and is checked by tests/test_citations.py, so it is left out here.
