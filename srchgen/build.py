@@ -783,7 +783,7 @@ def site_outputs(
             yield r.listing_page(facet, n, chunk, counts, figures if facet.kind == "all" and n == 1 else None)
     yield from aggregate_outputs(summaries, all_facets, related, counts, rules, config, r, figures)
     yield from assets
-    pages += [routes.TOPICS, routes.GUIDE, routes.ABOUT, routes.GRAPH, routes.SEARCH]
+    pages += [routes.TOPICS, routes.GUIDE, routes.ABOUT, routes.GRAPH, routes.STATS, routes.SEARCH]
     yield from feeds.sitemaps(pages, config)
 
 
@@ -797,6 +797,7 @@ def aggregate_outputs(
     enums = {"Tier": Tier, "Gate": Gate, "Level": Level, "Section": Section}
     yield r.simple("topics.html", routes.TOPICS, "topics", topics=topics)
     yield r.simple("guide.html", routes.GUIDE, "guide", rules=rules, counts=counts, enums=enums, charts=figures)
+    yield r.simple("stats.html", routes.STATS, "stats", counts=counts, enums=enums, charts=figures)
     yield r.simple("about.html", routes.ABOUT, "about", counts=counts)
     linked = [s for s in summaries if related[s.id]]
     drawing = graph.draw(linked, graph_edges, lambda h: routes.relative(routes.GRAPH, routes.record_page(h)))

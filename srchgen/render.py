@@ -218,6 +218,7 @@ NAV = (
     Nav("Mathematics", routes.listing_page(routes.section_dir(Section.mathematics), 1), "section:mathematics"),
     Nav("Topics", routes.TOPICS, "topics"),
     Nav("Graph", routes.GRAPH, "graph"),
+    Nav("Statistics", routes.STATS, "stats"),
     Nav("Quality guide", routes.GUIDE, "guide"),
     Nav("About", routes.ABOUT, "about"),
 )
