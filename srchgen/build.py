@@ -25,7 +25,7 @@ from srchgen.config import Config
 from srchgen.derive import Gate, Level, Tier, guide
 from srchgen.entry import Entry, make_entry
 from srchgen.errors import Problem, sort_problems
-from srchgen.render import Facet, Output, Renderer, count_by, facets, make_environment, theme_dir
+from srchgen.render import Facet, Output, Renderer, count_by, dupes_of, facets, make_environment, theme_dir
 from srchgen.schema import Record, Section, json_schema
 from srchgen.source import SourceFile, load_source
 from srchgen.summary import SUMMARY_RELATED, StoredTexts, Summary, Texts, digest, facts_of, listing_order
@@ -391,7 +391,8 @@ def build(project: Project, strict: bool = False, search: bool | None = None, st
         old_pages: dict[str, str] = state.get("pages", {}) if site_ok else {}
         old_files: dict[str, str] = state.get("files", {}) if site_ok else {}
         plan = Plan(old_pages, old_files)
-        registry = registry_key(scanned)
+        r.dupes = plan.dupes = dupes_of(report.summaries)  # the duplicate-abstract check, across records
+        registry = registry_key(scanned, r.dupes)
         # Every record's listing row, topics and related ids as last time: no listing, facet or
         # registry page can differ, and a record's page can change only if its own bytes did.
         plan.same_registry = bool(old_pages) and state.get("registry") == registry
@@ -414,7 +415,7 @@ def build(project: Project, strict: bool = False, search: bool | None = None, st
                 theirs_related = {s.summary.hex: [(o.hex, o.id, o.short_title) for o in related[s.summary.id]] for s in scanned if s.remote is not None and s.summary}
 
                 def start(staging: Path) -> None:
-                    w.send((str(staging), theirs_related))
+                    w.send((str(staging), theirs_related, r.dupes))
 
                 def finish_worker() -> int:
                     written = w.receive()
@@ -433,7 +434,7 @@ def build(project: Project, strict: bool = False, search: bool | None = None, st
         name_of = {s.summary.id: s.name for s in scanned}  # type: ignore[union-attr]
         cache.save_state(out, {
             "env": env, "site": cache.site_identity(out), "records": {s.name: _cache_row(s) for s in scanned},
-            "pages": plan.pages, "files": plan.files, "registry": registry,
+            "pages": plan.pages, "files": plan.files, "registry": registry, "dupes": r.dupes, "abstracts": abstracts_of(scanned),
             # what edit_in_place needs of the registry: unchanged while every listing key and Facts are
             "order": [s.name for s in scanned], "registry_problems": _problem_rows(reg),
             "links": {name_of[i]: tuple(name_of[o.id] for o in others) for i, others in related.items() if others},
@@ -473,9 +474,11 @@ def edit_in_place(
     related links and cross-record problems (state "order", "links", "registry_problems") still
     hold, so only the edited records' files, the feeds and the assets are made. Returns None when
     that does not hold (the full build then runs, reusing the records in `done`)."""
-    rows, order, links, reg = (state.get(k) for k in ("records", "order", "links", "registry_problems"))
-    if not (isinstance(rows, dict) and isinstance(order, list) and isinstance(links, dict) and isinstance(reg, list)):
+    rows, order, links, reg, dupes, abstracts = (state.get(k) for k in ("records", "order", "links", "registry_problems", "dupes", "abstracts"))
+    if not (isinstance(rows, dict) and isinstance(order, list) and isinstance(links, dict) and isinstance(reg, list)
+            and isinstance(dupes, dict) and isinstance(abstracts, dict)):
         return None
+    abstracts = dict(abstracts)
     found = _found(project, stats)
     if len(found) != len(rows) or len(order) != len(rows) or any(name not in rows for name, _ in found):
         return None  # a record added or deleted: listings change
@@ -488,8 +491,12 @@ def edit_in_place(
             return None
         s.summary = summarize(s.entry, config, r, s.facts, blob)
         old = cache.thaw(rows[name])
-        if old is None or Summary(old, blob.main, ()).listing_key != s.summary.listing_key or facts_of(old) != s.facts:
+        if old is None or Summary(old, blob.main, ()).listing_key != s.summary.listing_key or _sans_abstract(facts_of(old)) != _sans_abstract(s.facts):
             return None
+        if not _moves_alone(abstracts, name, facts_of(old).abstract, s.facts.abstract):
+            return None  # an abstract now shared with another record, or no longer: their pages change
+        if facts_of(old).pos != s.facts.pos and len(abstracts.get(s.facts.abstract, ())) > 1:
+            return None  # its duplicate-abstract warning moved with the abstract's line
 
     def summary_of(name: str) -> Summary | None:
         s = done.get(name)
@@ -511,6 +518,7 @@ def edit_in_place(
         for n in order
     ]
     plan = Plan(state.get("pages", {}), state.get("files", {}))
+    r.dupes = plan.dupes = dupes  # unchanged: every edited record kept its Facts, its abstract's digest among them
     plan.same_registry = True
     plan.pages = dict(plan.old_pages)
     remade = ("assets/", *(f"records/{s.summary.hex}/" for s in done.values()))  # type: ignore[union-attr]
@@ -534,13 +542,43 @@ def edit_in_place(
     report.files = plan.apply(out, outputs(), index)
     new_rows = dict(rows)
     new_rows.update((name, _cache_row(s)) for name, s in done.items())
-    cache.save_state(out, {**state, "site": cache.site_identity(out), "records": new_rows, "pages": plan.pages, "files": plan.files}, blob, {})
+    cache.save_state(out, {**state, "site": cache.site_identity(out), "records": new_rows, "pages": plan.pages, "files": plan.files, "abstracts": abstracts}, blob, {})
     return report
 
 
-def registry_key(scanned: Sequence[Scanned]) -> str:
-    """Digest of every record's listing key (`Summary.listing_key`), by file name."""
-    return digest("\x00".join(sorted(f"{s.name}\x1d{s.summary.listing_key}" for s in scanned)))  # type: ignore[union-attr]
+def abstracts_of(scanned: Sequence[Scanned]) -> dict[bytes, tuple[str, ...]]:
+    """Which record files carry each abstract (Facts.abstract), for edit_in_place's duplicate check."""
+    out: dict[bytes, list[str]] = {}
+    for s in scanned:
+        if s.summary is not None and s.summary.facts.abstract:
+            out.setdefault(s.summary.facts.abstract, []).append(s.name)
+    return {k: tuple(v) for k, v in out.items()}
+
+
+def _sans_abstract(f: Facts) -> Facts:
+    """Facts without the abstract's digest and position (its position is last): what the other
+    cross-record rules read, unchanged by an abstract's edit or by lines added above it."""
+    return f._replace(abstract=b"", pos=f.pos[:-2])
+
+
+def _moves_alone(abstracts: dict[bytes, tuple[str, ...]], name: str, old: bytes, new: bytes) -> bool:
+    """Whether a record's abstract changing from `old` to `new` leaves every duplicate as it was
+    (it shared `old` with none and shares `new` with none); `abstracts` is updated when it does."""
+    if old == new:
+        return True
+    if abstracts.get(old, (name,)) != (name,) or (new and new in abstracts):
+        return False
+    abstracts.pop(old, None)
+    if new:
+        abstracts[new] = (name,)
+    return True
+
+
+def registry_key(scanned: Sequence[Scanned], dupes: dict[str, tuple[tuple[str, str], ...]] | None = None) -> str:
+    """Digest of every record's listing key (`Summary.listing_key`), by file name, and of which
+    records share an abstract (their pages show it)."""
+    shared = "\x00".join(f"{h}\x1d{others}" for h, others in sorted((dupes or {}).items()))
+    return digest("\x00".join(sorted(f"{s.name}\x1d{s.summary.listing_key}" for s in scanned)), shared)  # type: ignore[union-attr]
 
 
 def _start_worker(project: Project, r: Renderer, todo: list[tuple[Path, tuple[int, int, int]]], checker: "SignatureChecker | None") -> parallel.Worker:
@@ -563,6 +601,7 @@ def _start_worker(project: Project, r: Renderer, todo: list[tuple[Path, tuple[in
 
     def phase2(message: Any) -> list[tuple[str, str]]:
         staging, related = parallel.staging_path(message), message[1]
+        r.dupes = message[2]
         written: list[tuple[str, str]] = []
 
         def outputs() -> Iterator[Output]:
@@ -627,6 +666,7 @@ class Plan:
         self.same_registry = False
         self._grouped: dict[str, list[str]] | None = None
         self._record_keys: dict[str, str] = {}
+        self.dupes: dict[str, tuple[tuple[str, str], ...]] = {}  # render.dupes_of: a record page shows its duplicates
 
     @property
     def _by_record(self) -> dict[str, list[str]]:
@@ -668,7 +708,7 @@ class Plan:
 
     def _record_key(self, sm: Summary, env: str, related: Sequence[Summary]) -> str:
         """A record page shows its manifest, derived fields and body (all in its feed and JSON texts) and its related records' titles."""
-        return digest(env, sm.content_key, *(f"{o.hex}\x1f{o.short_title}" for o in related))
+        return digest(env, sm.content_key, *(f"{o.hex}\x1f{o.short_title}" for o in related), *(f"dup\x1f{h}" for h, _ in self.dupes.get(sm.hex, ())))
 
     def record_stale(self, s: Scanned, env: str, related: dict[str, list[Summary]]) -> bool:
         assert s.summary is not None

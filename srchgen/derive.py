@@ -345,9 +345,11 @@ class Check:
 
 CHECK_MISMATCH = "abstract-question-mismatch"
 CHECK_CUT_SHORT = "abstract-cut-short"
+CHECK_DUPLICATE = "abstract-duplicate"  # across records: found once every record is known (render.dupes_of)
 CHECK_LABELS = {
     CHECK_MISMATCH: "Abstract may not address the question",
     CHECK_CUT_SHORT: "Abstract cut short in its source",
+    CHECK_DUPLICATE: "Same abstract as another record",
 }
 NO_CHECKS_LABEL = "No findings"
 CHECKS_FOOTNOTE = (
@@ -384,6 +386,7 @@ def guide_checks() -> list["GuideRule"]:
     return [
         GuideRule(CHECK_LABELS[CHECK_MISMATCH], "The relevance lint finds too few of the research question's terms (or their spelled-out forms) in the abstract: the wrong abstract may be attached."),
         GuideRule(CHECK_LABELS[CHECK_CUT_SHORT], "The abstract ends with an ellipsis: the source kept only a cut version of it."),
+        GuideRule(CHECK_LABELS[CHECK_DUPLICATE], "Another record carries the same abstract (ignoring case, spacing and an 'Abstract:' label): one text cannot answer two research questions, so one of them may carry the wrong abstract. Shown on both pages and as a search filter; the records' JSON lists only the checks of the record alone."),
     ]
 
 

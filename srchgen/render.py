@@ -316,6 +316,27 @@ NOT_FOUND_STYLE_HASH = "sha256-" + base64.b64encode(hashlib.sha256(NOT_FOUND_STY
 
 
 RELATED_MARK = "\x00srchgen:related\x00"  # no record can hold a NUL (the listing rows' stand-in relies on it too)
+# Where the duplicate-abstract finding goes (a check across records, known with the related links):
+# a notice in the header, an item of the Automated checks row, and the search filter's value.
+DUPES_HEAD, DUPES_INLINE, DUPES_ROW, DUPES_NONE_ROW, DUPES_NONE_FILTER = (
+    f"\x00srchgen:dupes-{k}\x00" for k in ("head", "inline", "row", "none-row", "none-filter")
+)
+DUPLICATE_LABEL = derive.CHECK_LABELS[derive.CHECK_DUPLICATE]
+
+
+def dupes_of(summaries: Sequence[Summary]) -> dict[str, tuple[tuple[str, str], ...]]:
+    """Records whose abstracts are the same (Facts.abstract): hex -> ((hex, id) of each other one), in listing order."""
+    groups: dict[bytes, list[Summary]] = {}
+    for s in summaries:
+        digest = s.facts.abstract
+        if digest:
+            groups.setdefault(digest, []).append(s)
+    out: dict[str, tuple[tuple[str, str], ...]] = {}
+    for group in groups.values():
+        if len(group) > 1:
+            for s in group:
+                out[s.hex] = tuple((o.hex, o.id) for o in group if o is not s)
+    return out
 
 
 class Renderer:
@@ -327,6 +348,7 @@ class Renderer:
         self._templates: dict[str, jinja2.Template] = {}
         # Each record's changes from git; build() reads it once per build (its key is in the cache's).
         self.history = git_log.History(missing="this site was built without reading the repository's history")
+        self.dupes: dict[str, tuple[tuple[str, str], ...]] = {}  # dupes_of(every record), once they are known
 
     def _render(self, template: str, page: Page, **context: Any) -> bytes:
         tpl = self._templates.get(template)
@@ -348,6 +370,8 @@ class Renderer:
             page,
             entry=entry,
             related_section=Markup(RELATED_MARK),
+            dupes_head=Markup(DUPES_HEAD), dupes_inline=Markup(DUPES_INLINE), dupes_row=Markup(DUPES_ROW),
+            dupes_none_row=Markup(DUPES_NONE_ROW), dupes_none_filter=Markup(DUPES_NONE_FILTER),
             d=derive,
             routes=routes,
             guide=guide,
@@ -375,7 +399,29 @@ class Renderer:
 
     def fill_related(self, unlinked: bytes, hex_id: str, related: Sequence[Summary]) -> bytes:
         section = self._render("_related.html", Page(routes.record_page(hex_id), self.config, ""), related=related, routes=routes)
-        return unlinked.replace(RELATED_MARK.encode(), section)
+        return self.fill_dupes(unlinked.replace(RELATED_MARK.encode(), section), hex_id)
+
+    def fill_dupes(self, page: bytes, hex_id: str) -> bytes:
+        """The duplicate-abstract finding (Renderer.dupes, set once every record is known) in its places."""
+        others = self.dupes.get(hex_id, ())
+        head = inline = row = b""
+        none_row, none_filter = Markup("<li>No findings.</li>"), Markup('<span data-pagefind-filter="automated check">{}</span>').format(derive.NO_CHECKS_LABEL)
+        if others:
+            links = Markup(", ").join(
+                Markup('<a href="{}">{}</a>').format(routes.relative(routes.record_page(hex_id), routes.record_page(h)), i) for h, i in others
+            )
+            head = Markup(
+                '<p class="notice checks" role="note" data-pagefind-ignore><strong>Automated check:</strong> the same abstract as {}. '
+                'A signal, not a verdict; <a href="#automated-checks">what it means</a>.'
+                '<span hidden data-pagefind-filter="automated check">{}</span></p>'
+            ).format(links, DUPLICATE_LABEL).encode()
+            inline = Markup('; same abstract as {}<span hidden data-pagefind-filter="automated check">{}</span>').format(links, DUPLICATE_LABEL).encode()
+            row = Markup("<li><strong>{}.</strong> {} has the same abstract; the same text cannot answer two research questions, so one of them may carry the wrong abstract.</li>").format(DUPLICATE_LABEL, links).encode()
+            none_row = none_filter = Markup("")
+        return (
+            page.replace(DUPES_HEAD.encode(), head).replace(DUPES_INLINE.encode(), inline).replace(DUPES_ROW.encode(), row)
+            .replace(DUPES_NONE_ROW.encode(), row or none_row.encode()).replace(DUPES_NONE_FILTER.encode(), none_filter.encode())
+        )
 
     def listing_chunks(self, facet: Facet) -> Iterator[tuple[int, str, tuple[Summary, ...]]]:
         """(page number, path, records on it) for every page of a listing."""

@@ -126,3 +126,14 @@ def test_signposting_licence_and_correction_link(empty_project: Path) -> None:
 def test_without_licence_or_repository_nothing_is_invented(empty_project: Path) -> None:
     html = _one_record_site(empty_project)
     assert 'rel="license"' not in html and "/edit/main/" not in html and "Suggest a correction" not in html
+
+
+def test_a_shared_abstract_is_shown_on_both_pages(built_site: Path) -> None:
+    """Seeds 000 and 002 (SRCH:08EA5386, SRCH:8F12A054) carry the same abstract: a check across records."""
+    for me, other in (("08EA5386", "8F12A054"), ("8F12A054", "08EA5386")):
+        html = (built_site / f"records/{me}/index.html").read_text(encoding="utf-8")
+        assert f'same abstract as <a href="../../records/{other}/index.html">SRCH:{other}</a>' in html  # in the header notice
+        assert '<span hidden data-pagefind-filter="automated check">Same abstract as another record</span>' in html
+        assert "\x00" not in html  # every stand-in filled
+    lone = (built_site / "records/D5E0A418/index.html").read_text(encoding="utf-8")
+    assert "Same abstract as another record" not in lone
