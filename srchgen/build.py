@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Sequence
 
-from srchgen import __version__, cache, charts, feeds, finder, git_log, graph, parallel, routes
+from srchgen import __version__, badges, cache, charts, feeds, finder, git_log, graph, parallel, routes
 from srchgen.config import Config
 from srchgen.derive import Gate, Level, Tier, guide
 from srchgen.entry import Entry, make_entry
@@ -845,6 +845,7 @@ def aggregate_outputs(
     yield r.simple("graph.html", routes.GRAPH, "graph", entries=shown, edges=graph_edges, related=related, drawing=drawing)
     yield r.simple("search.html", routes.SEARCH, "search")
     yield r.simple("404.html", routes.NOT_FOUND, "")
+    yield from badges.badge_outputs()  # 12 shared status badges, one per tier and gate status
     yield from registry_texts(summaries, config, r)
     yield finder.filter_output(summaries)
     yield Output(routes.SCHEMA, feeds.dumps(json_schema()))

@@ -137,3 +137,18 @@ def test_a_shared_abstract_is_shown_on_both_pages(built_site: Path) -> None:
         assert "\x00" not in html  # every stand-in filled
     lone = (built_site / "records/D5E0A418/index.html").read_text(encoding="utf-8")
     assert "Same abstract as another record" not in lone
+
+
+def test_status_badges_are_shared_and_embeddable(built_site: Path) -> None:
+    """Issue 14: one SVG per tier and gate status (12, not one per record), the page shows its own
+    and, with base_url, a snippet to embed it."""
+    import xml.etree.ElementTree as ET
+
+    found = sorted(p.name for p in (built_site / "badges").glob("*.svg"))
+    assert len(found) == 12 and "doi-grade--unverified.svg" in found
+    for name in found:
+        root = ET.fromstring((built_site / "badges" / name).read_bytes())
+        assert root.get("role") == "img" and not root.findall(".//{http://www.w3.org/2000/svg}script")
+    html = (built_site / "records/D5E0A418/index.html").read_text(encoding="utf-8")
+    assert '<img src="../../badges/doi-grade--unverified.svg" alt="SRCH: DOI grade · Gate 2 Unverified" height="20">' in html
+    assert "[![SRCH: DOI grade · Gate 2 Unverified](https://example.org/repo/badges/doi-grade--unverified.svg)](https://example.org/repo/records/D5E0A418/)" in html
