@@ -5,6 +5,13 @@
   function start() {
     var el = document.getElementById("search");
     if (!el) return;
+    // From file:// the browser refuses to fetch Pagefind's index and the UI would say
+    // "Searching…" forever: say what is needed instead (issue 14).
+    if (window.location.protocol === "file:") {
+      var served = document.getElementById("search-needs-server");
+      if (served) served.hidden = false;
+      return;
+    }
     if (typeof PagefindUI === "undefined") {
       var note = document.getElementById("search-missing");
       if (note) note.hidden = false;

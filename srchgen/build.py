@@ -20,12 +20,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Sequence
 
-from srchgen import __version__, budget, cache, charts, feeds, finder, graph, parallel, routes
+from srchgen import __version__, badges, budget, cache, charts, feeds, finder, git_log, graph, parallel, routes
 from srchgen.config import Config
 from srchgen.derive import Gate, Level, Tier, guide
 from srchgen.entry import Entry, make_entry
 from srchgen.errors import Problem, sort_problems
-from srchgen.render import Facet, Output, Renderer, count_by, facets, make_environment, theme_dir
+from srchgen.render import Facet, Output, Renderer, count_by, dupes_of, facets, make_environment, theme_dir
 from srchgen.schema import Record, Section, json_schema
 from srchgen.source import SourceFile, load_source
 from srchgen.summary import SUMMARY_RELATED, StoredTexts, Summary, Texts, digest, facts_of, listing_order
@@ -161,9 +161,11 @@ def _templates_digest(project: Project) -> str:
     return h.hexdigest()
 
 
-def env_key(project: Project) -> str:
-    """Everything besides a record's own bytes that its problems, summary and pages depend on."""
+def env_key(project: Project, history: git_log.History | None = None) -> str:
+    """Everything besides a record's own bytes that its problems, summary and pages depend on
+    (the records' git history too: every record page shows its own)."""
     c = project.config
+    history = history if history is not None else git_log.read(project.records)
     signers = b""
     if c.gate_signers:
         try:
@@ -172,7 +174,7 @@ def env_key(project: Project) -> str:
             signers = b"-missing-"
     return digest(
         __version__, str(cache.FORMAT), cache.code_digest(), cache.dependency_versions(), c.model_dump_json(exclude={"today"}),
-        _templates_digest(project), project.records_display, hashlib.sha256(signers).hexdigest(),
+        _templates_digest(project), project.records_display, hashlib.sha256(signers).hexdigest(), history.key,
     )
 
 
@@ -354,10 +356,12 @@ def build(project: Project, strict: bool = False, search: bool | None = None, st
     `stats`: what cache.fingerprint found under the records folder, when it just ran."""
     out, config = project.out, project.config
     recover(out)
-    env = env_key(project)
+    history = git_log.read(project.records)  # one `git log` for every record's History section
+    env = env_key(project, history)
     state = cache.load_state(out, env)
     site_ok = bool(state) and state.get("site") == cache.site_identity(out) and out.is_dir()
     r = Renderer(config, make_environment(project.root / "templates", cache.cache_dir(out) / "jinja"))
+    r.history = history
     r.env.globals["filter_choices"] = finder.choices()
     checker = signature_checker(project)
     blob = cache.TextBlob(out, state)
@@ -398,7 +402,8 @@ def build(project: Project, strict: bool = False, search: bool | None = None, st
         old_files: dict[str, str] = state.get("files", {}) if site_ok else {}
         plan = Plan(old_pages, old_files)
         plan.usage = budget.Usage.from_plain(state.get("usage")) if site_ok else None
-        registry = registry_key(scanned)
+        r.dupes = plan.dupes = dupes_of(report.summaries)  # the duplicate-abstract check, across records
+        registry = registry_key(scanned, r.dupes)
         # Every record's listing row, topics and related ids as last time: no listing, facet or
         # registry page can differ, and a record's page can change only if its own bytes did.
         plan.same_registry = bool(old_pages) and state.get("registry") == registry
@@ -421,7 +426,7 @@ def build(project: Project, strict: bool = False, search: bool | None = None, st
                 theirs_related = {s.summary.hex: [(o.hex, o.id, o.short_title) for o in related[s.summary.id]] for s in scanned if s.remote is not None and s.summary}
 
                 def start(staging: Path) -> None:
-                    w.send((str(staging), theirs_related))
+                    w.send((str(staging), theirs_related, r.dupes))
 
                 def finish_worker() -> int:
                     written = w.receive()
@@ -441,7 +446,8 @@ def build(project: Project, strict: bool = False, search: bool | None = None, st
         name_of = {s.summary.id: s.name for s in scanned}  # type: ignore[union-attr]
         cache.save_state(out, {
             "env": env, "site": cache.site_identity(out), "records": {s.name: _cache_row(s) for s in scanned},
-            "pages": plan.pages, "files": plan.files, "registry": registry, "usage": report.usage.plain() if report.usage else None,
+            "pages": plan.pages, "files": plan.files, "registry": registry, "dupes": r.dupes, "abstracts": abstracts_of(scanned),
+            "usage": report.usage.plain() if report.usage else None,
             # what edit_in_place needs of the registry: unchanged while every listing key and Facts are
             "order": [s.name for s in scanned], "registry_problems": _problem_rows(reg),
             "links": {name_of[i]: tuple(name_of[o.id] for o in others) for i, others in related.items() if others},
@@ -481,9 +487,11 @@ def edit_in_place(
     related links and cross-record problems (state "order", "links", "registry_problems") still
     hold, so only the edited records' files, the feeds and the assets are made. Returns None when
     that does not hold (the full build then runs, reusing the records in `done`)."""
-    rows, order, links, reg = (state.get(k) for k in ("records", "order", "links", "registry_problems"))
-    if not (isinstance(rows, dict) and isinstance(order, list) and isinstance(links, dict) and isinstance(reg, list)):
+    rows, order, links, reg, dupes, abstracts = (state.get(k) for k in ("records", "order", "links", "registry_problems", "dupes", "abstracts"))
+    if not (isinstance(rows, dict) and isinstance(order, list) and isinstance(links, dict) and isinstance(reg, list)
+            and isinstance(dupes, dict) and isinstance(abstracts, dict)):
         return None
+    abstracts = dict(abstracts)
     found = _found(project, stats)
     if len(found) != len(rows) or len(order) != len(rows) or any(name not in rows for name, _ in found):
         return None  # a record added or deleted: listings change
@@ -496,8 +504,12 @@ def edit_in_place(
             return None
         s.summary = summarize(s.entry, config, r, s.facts, blob)
         old = cache.thaw(rows[name])
-        if old is None or Summary(old, blob.main, ()).listing_key != s.summary.listing_key or facts_of(old) != s.facts:
+        if old is None or Summary(old, blob.main, ()).listing_key != s.summary.listing_key or _sans_abstract(facts_of(old)) != _sans_abstract(s.facts):
             return None
+        if not _moves_alone(abstracts, name, facts_of(old).abstract, s.facts.abstract):
+            return None  # an abstract now shared with another record, or no longer: their pages change
+        if facts_of(old).pos != s.facts.pos and len(abstracts.get(s.facts.abstract, ())) > 1:
+            return None  # its duplicate-abstract warning moved with the abstract's line
 
     def summary_of(name: str) -> Summary | None:
         s = done.get(name)
@@ -520,6 +532,7 @@ def edit_in_place(
     ]
     plan = Plan(state.get("pages", {}), state.get("files", {}))
     plan.usage = budget.Usage.from_plain(state.get("usage"))
+    r.dupes = plan.dupes = dupes  # unchanged: every edited record kept its Facts, its abstract's digest among them
     plan.same_registry = True
     plan.pages = dict(plan.old_pages)
     remade = ("assets/", *(f"records/{s.summary.hex}/" for s in done.values()))  # type: ignore[union-attr]
@@ -545,14 +558,44 @@ def edit_in_place(
     new_rows.update((name, _cache_row(s)) for name, s in done.items())
     cache.save_state(out, {
         **state, "site": cache.site_identity(out), "records": new_rows, "pages": plan.pages, "files": plan.files,
-        "usage": report.usage.plain() if report.usage else None,
+        "abstracts": abstracts, "usage": report.usage.plain() if report.usage else None,
     }, blob, {})
     return report
 
 
-def registry_key(scanned: Sequence[Scanned]) -> str:
-    """Digest of every record's listing key (`Summary.listing_key`), by file name."""
-    return digest("\x00".join(sorted(f"{s.name}\x1d{s.summary.listing_key}" for s in scanned)))  # type: ignore[union-attr]
+def abstracts_of(scanned: Sequence[Scanned]) -> dict[bytes, tuple[str, ...]]:
+    """Which record files carry each abstract (Facts.abstract), for edit_in_place's duplicate check."""
+    out: dict[bytes, list[str]] = {}
+    for s in scanned:
+        if s.summary is not None and s.summary.facts.abstract:
+            out.setdefault(s.summary.facts.abstract, []).append(s.name)
+    return {k: tuple(v) for k, v in out.items()}
+
+
+def _sans_abstract(f: Facts) -> Facts:
+    """Facts without the abstract's digest and position (its position is last): what the other
+    cross-record rules read, unchanged by an abstract's edit or by lines added above it."""
+    return f._replace(abstract=b"", pos=f.pos[:-2])
+
+
+def _moves_alone(abstracts: dict[bytes, tuple[str, ...]], name: str, old: bytes, new: bytes) -> bool:
+    """Whether a record's abstract changing from `old` to `new` leaves every duplicate as it was
+    (it shared `old` with none and shares `new` with none); `abstracts` is updated when it does."""
+    if old == new:
+        return True
+    if abstracts.get(old, (name,)) != (name,) or (new and new in abstracts):
+        return False
+    abstracts.pop(old, None)
+    if new:
+        abstracts[new] = (name,)
+    return True
+
+
+def registry_key(scanned: Sequence[Scanned], dupes: dict[str, tuple[tuple[str, str], ...]] | None = None) -> str:
+    """Digest of every record's listing key (`Summary.listing_key`), by file name, and of which
+    records share an abstract (their pages show it)."""
+    shared = "\x00".join(f"{h}\x1d{others}" for h, others in sorted((dupes or {}).items()))
+    return digest("\x00".join(sorted(f"{s.name}\x1d{s.summary.listing_key}" for s in scanned)), shared)  # type: ignore[union-attr]
 
 
 def _start_worker(project: Project, r: Renderer, todo: list[tuple[Path, tuple[int, int, int]]], checker: "SignatureChecker | None") -> parallel.Worker:
@@ -575,6 +618,7 @@ def _start_worker(project: Project, r: Renderer, todo: list[tuple[Path, tuple[in
 
     def phase2(message: Any) -> list[tuple[str, str]]:
         staging, related = parallel.staging_path(message), message[1]
+        r.dupes = message[2]
         written: list[tuple[str, str]] = []
 
         def outputs() -> Iterator[Output]:
@@ -640,6 +684,7 @@ class Plan:
         self.usage: budget.Usage | None = None  # site/'s files and bytes by kind as the last build left it
         self._grouped: dict[str, list[str]] | None = None
         self._record_keys: dict[str, str] = {}
+        self.dupes: dict[str, tuple[tuple[str, str], ...]] = {}  # render.dupes_of: a record page shows its duplicates
 
     @property
     def _by_record(self) -> dict[str, list[str]]:
@@ -681,7 +726,7 @@ class Plan:
 
     def _record_key(self, sm: Summary, env: str, related: Sequence[Summary]) -> str:
         """A record page shows its manifest, derived fields and body (all in its feed and JSON texts) and its related records' titles."""
-        return digest(env, sm.content_key, *(f"{o.hex}\x1f{o.short_title}" for o in related))
+        return digest(env, sm.content_key, *(f"{o.hex}\x1f{o.short_title}" for o in related), *(f"dup\x1f{h}" for h, _ in self.dupes.get(sm.hex, ())))
 
     def record_stale(self, s: Scanned, env: str, related: dict[str, list[Summary]]) -> bool:
         assert s.summary is not None
@@ -801,7 +846,7 @@ def site_outputs(
             yield r.listing_page(facet, n, chunk, counts, figures if facet.kind == "all" and n == 1 else None)
     yield from aggregate_outputs(summaries, all_facets, related, counts, rules, config, r, figures)
     yield from assets
-    pages += [(p, None) for p in (routes.TOPICS, routes.GUIDE, routes.ABOUT, routes.GRAPH, routes.SEARCH)]
+    pages += [(p, None) for p in (routes.TOPICS, routes.GUIDE, routes.ABOUT, routes.GRAPH, routes.STATS, routes.SEARCH)]
     yield from feeds.sitemaps(pages, config)
 
 
@@ -815,6 +860,7 @@ def aggregate_outputs(
     enums = {"Tier": Tier, "Gate": Gate, "Level": Level, "Section": Section}
     yield r.simple("topics.html", routes.TOPICS, "topics", topics=topics)
     yield r.simple("guide.html", routes.GUIDE, "guide", rules=rules, counts=counts, enums=enums, charts=figures)
+    yield r.simple("stats.html", routes.STATS, "stats", counts=counts, enums=enums, charts=figures)
     yield r.simple("about.html", routes.ABOUT, "about", counts=counts)
     linked = [s for s in summaries if related[s.id]]
     drawing = graph.draw(linked, graph_edges, lambda h: routes.relative(routes.GRAPH, routes.record_page(h)))
@@ -822,6 +868,7 @@ def aggregate_outputs(
     yield r.simple("graph.html", routes.GRAPH, "graph", entries=shown, edges=graph_edges, related=related, drawing=drawing)
     yield r.simple("search.html", routes.SEARCH, "search")
     yield r.simple("404.html", routes.NOT_FOUND, "")
+    yield from badges.badge_outputs()  # 12 shared status badges, one per tier and gate status
     yield from registry_texts(summaries, config, r)
     yield finder.filter_output(summaries)
     yield Output(routes.SCHEMA, feeds.dumps(json_schema()))

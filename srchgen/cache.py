@@ -31,7 +31,7 @@ import tempfile
 from pathlib import Path
 from typing import Any, Iterable
 
-from srchgen import __version__
+from srchgen import __version__, git_log
 
 FORMAT = 8
 DIR = ".srchgen-cache"
@@ -120,6 +120,7 @@ def fingerprint(root: Path, records: Path, out: Path, options: Iterable[str], ke
         h.update(_signers_bytes(root, pyproject))
     except OSError:
         h.update(b"-no-pyproject-")
+    h.update(git_log.head_state(records) + b"\n")  # a commit changes every record's History section
     theme = theme_root()
     _walk_stats(records, h, keep)
     for folder in (root / "templates", root / "assets", theme / "templates", theme / "assets", Path(__file__).parent):

@@ -12,8 +12,10 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Sequence
 
+from srchgen import relevance
 from srchgen.config import Config
 from srchgen.schema import ArtifactKind, Correction, CorrectionType, Record
+from srchgen.source import abstract_of
 
 GATE_NAME = "Gate 2 — Verification (formal proof or sandbox reproduction)"
 TIER_FOOTNOTE = "Descriptive public triage only; this tier does not alter current publication or DOI behavior."
@@ -152,6 +154,7 @@ class Derived:
     status: Status
     in_force: tuple[Correction, ...]
     uncertainty_disclosed: bool
+    checks: tuple["Check", ...] = ()  # what the automated checks found (issue 14): signals, never a tier
 
 
 def plural(n: int, singular: str, plural_form: str | None = None) -> str:
@@ -330,6 +333,63 @@ def derive_dimensions(record: Record, gate: Gate, body: str, config: Config) -> 
     return tuple(dims)
 
 
+@dataclass(frozen=True)
+class Check:
+    """One finding of the automated checks on a record's text (the lints of SPEC §2), shown on
+    its page beside the tier: a signal for the reader, not a verdict, and never a tier of its own."""
+
+    id: str  # stable, for the JSON and the search filter
+    label: str  # short: the search filter's value and the notice's heading
+    text: str  # one or two sentences for the page
+
+
+CHECK_MISMATCH = "abstract-question-mismatch"
+CHECK_CUT_SHORT = "abstract-cut-short"
+CHECK_DUPLICATE = "abstract-duplicate"  # across records: found once every record is known (render.dupes_of)
+CHECK_LABELS = {
+    CHECK_MISMATCH: "Abstract may not address the question",
+    CHECK_CUT_SHORT: "Abstract cut short in its source",
+    CHECK_DUPLICATE: "Same abstract as another record",
+}
+NO_CHECKS_LABEL = "No findings"
+CHECKS_FOOTNOTE = (
+    "Automated checks read the record's text; they are signals for the reader, not verdicts, "
+    "and they do not change the quality tier."
+)
+_ABSTRACT_END = re.compile(r"(…|\.\.\.)[\s*_)\]\"'”’]*\Z")
+
+
+def derive_checks(record: Record, body: str) -> tuple[Check, ...]:
+    """The automated checks that need only this record: the relevance lint (SPEC §2) and an
+    abstract that ends in an ellipsis (the seeds' abstracts survive only cut short)."""
+    abstract = abstract_of(body)  # as lint.py reads it, so the relevance score is computed once (memoised)
+    found = []
+    if abstract.strip() and not relevance.addresses_question(record.research_question, abstract):
+        missing = [term for term, _, present in relevance.explain(record.research_question, abstract) if not present][:6]
+        terms = f" (question terms it never mentions: {', '.join(missing)})" if missing else ""
+        found.append(Check(
+            CHECK_MISMATCH, CHECK_LABELS[CHECK_MISMATCH],
+            f"An automated check found that this abstract may not address the record's research question{terms}. "
+            "Compare the two before relying on the synthesis.",
+        ))
+    if _ABSTRACT_END.search(abstract.rstrip()):
+        found.append(Check(
+            CHECK_CUT_SHORT, CHECK_LABELS[CHECK_CUT_SHORT],
+            "The abstract ends with an ellipsis: only a cut version of it survives in the source. "
+            "The full text is in the report, where one is linked.",
+        ))
+    return tuple(found)
+
+
+def guide_checks() -> list["GuideRule"]:
+    """The automated checks, for the quality guide."""
+    return [
+        GuideRule(CHECK_LABELS[CHECK_MISMATCH], "The relevance lint finds too few of the research question's terms (or their spelled-out forms) in the abstract: the wrong abstract may be attached."),
+        GuideRule(CHECK_LABELS[CHECK_CUT_SHORT], "The abstract ends with an ellipsis: the source kept only a cut version of it."),
+        GuideRule(CHECK_LABELS[CHECK_DUPLICATE], "Another record carries the same abstract (ignoring case, spacing and an 'Abstract:' label): one text cannot answer two research questions, so one of them may carry the wrong abstract. Shown on both pages and as a search filter; the records' JSON lists only the checks of the record alone."),
+    ]
+
+
 def derive(record: Record, body: str, config: Config, signer: Signer | None = None) -> Derived:
     """All derived fields of one record; pure (`signer` comes from the signature check)."""
     gate = derive_gate(record, config, signer)
@@ -344,6 +404,7 @@ def derive(record: Record, body: str, config: Config, signer: Signer | None = No
         status=derive_status(record.corrections),
         in_force=tuple(corrections_in_force(record.corrections)),
         uncertainty_disclosed=discloses_uncertainty(body),
+        checks=derive_checks(record, body),
     )
 
 
@@ -402,4 +463,5 @@ def guide(config: Config) -> dict[str, list[GuideRule]]:
             GuideRule(Status.CORRECTED.value, "A correction, corrigendum or erratum was issued."),
             GuideRule(Status.UPDATED.value, "An addendum or clarification was issued."),
         ],
+        "checks": guide_checks(),
     }

@@ -47,6 +47,8 @@ def derived_dict(e: Entry) -> dict[str, Any]:
         "correction_status": d.status.value,
         "correction_count": len(e.record.corrections),
         "registered": e.record.is_registered,
+        # issue 14: the automated checks' findings, signals beside the tier (never a tier of their own)
+        "automated_checks": [{"id": c.id, "label": c.label, "text": c.text} for c in d.checks],
     }
 
 

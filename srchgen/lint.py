@@ -36,6 +36,16 @@ def _strings(value: Any, path: Path_) -> Iterator[tuple[Path_, str]]:
             yield from _strings(v, path + (i,))
 
 
+def without_label(abstract: str) -> str:
+    """The abstract without a leading "Abstract:" label (the same text with or without it is the same abstract)."""
+    m = _LABEL.match(abstract)
+    return abstract[m.end() :] if m else abstract
+
+
+def body_pos(src: SourceFile, index: int) -> Position:
+    return _body_pos(src, index)
+
+
 def _body_pos(src: SourceFile, index: int) -> Position:
     line = src.body.count("\n", 0, index)
     col = index - (src.body.rfind("\n", 0, index) + 1) + 1
@@ -86,16 +96,23 @@ def lint_record(src: SourceFile, rec: "Record", signed: bool) -> list[Problem]:
 
 
 def lint_registry(facts: Sequence["Facts"]) -> list[Problem]:
-    """The warnings across records: the same question twice, one-way related links."""
+    """The warnings across records: the same question twice, the same abstract twice, one-way related links."""
     out: list[Problem] = []
     related = {f.id: set(f.related) for f in facts}
-    questions: dict[str, "Facts"] = {}
+    questions: dict[bytes, "Facts"] = {}
+    abstracts: dict[bytes, "Facts"] = {}
     for f in facts:
         if f.question in questions:
             out.append(f.at("question", f"research_question: the same question as {questions[f.question].path}", "warning"))
         else:
             questions[f.question] = f
+
         for i, rid in enumerate(f.related):
             if rid in related and rid != f.id and f.id not in related[rid]:
                 out.append(f.at(f"related.{i}", f"related[{i}]: {rid} does not link back; add {f.id} to its related list", "warning"))
+    for f in sorted(facts, key=lambda f: f.path):  # the later file by path is the one warned, whatever order the build saw them in
+        if f.abstract and f.abstract in abstracts:
+            out.append(f.at("abstract", f"the same abstract as {abstracts[f.abstract].path} ({abstracts[f.abstract].id}); check that the right abstract is attached", "warning"))
+        elif f.abstract:
+            abstracts[f.abstract] = f
     return out

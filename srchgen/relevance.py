@@ -22,6 +22,7 @@ and whether the abstract has it.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 import unicodedata
@@ -179,6 +180,12 @@ def _spells_out(words: list[str], acronym: str) -> tuple[int, int] | None:
 
 def explain(question: str, abstract: str) -> list[tuple[str, float, bool]]:
     """Per-term account of the score: (question term, its weight, whether the abstract has it)."""
+    return list(_explain(question, abstract))
+
+
+@functools.lru_cache(maxsize=8)
+def _explain(question: str, abstract: str) -> tuple[tuple[str, float, bool], ...]:
+    """explain(), memoised: the lint and the page's automated checks ask about the same record in turn."""
     a_words = _words(abstract)
     a_unique = set(a_words)
     stems = _stems
@@ -217,7 +224,7 @@ def explain(question: str, abstract: str) -> list[tuple[str, float, bool]]:
         else:
             weight = _NAME_FOUND_WEIGHT if kind == "name" else _NUMBER_FOUND_WEIGHT
         rows.append((raw, weight, found))
-    return rows
+    return tuple(rows)
 
 
 def relevance_score(question: str, abstract: str) -> float:

@@ -6,7 +6,9 @@ filters here. The environment is built once per build and templates compile once
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
+import hashlib
 import json
 import math
 import re
@@ -17,7 +19,7 @@ from typing import Any, Callable, Iterable, Iterator, Sequence
 import jinja2
 from markupsafe import Markup
 
-from srchgen import cite, derive, routes
+from srchgen import cite, derive, git_log, routes
 from srchgen.config import Config
 from srchgen.derive import Gate, Level, Tier
 from srchgen.entry import Entry
@@ -77,6 +79,27 @@ def long_date(d: dt.date) -> str:
     return f"{d.day} {MONTHS[d.month - 1]} {d.year}"
 
 
+def when(text: str) -> Markup:
+    """An "Evaluated" value: an ISO timestamp reads "10 June 2026, 06:30 UTC" in a <time> keeping
+    the ISO form (SPEC §3: headers show dates humanly); anything else ("Not evaluated") as it is."""
+    try:
+        t = dt.datetime.fromisoformat(text)
+    except (TypeError, ValueError):
+        return Markup.escape(text)
+    if t.tzinfo is None:
+        return Markup.escape(text)
+    u = t.astimezone(dt.timezone.utc)
+    return Markup('<time datetime="{}">{}, {:02d}:{:02d} UTC</time>').format(text, long_date(u.date()), u.hour, u.minute)
+
+
+def is_pdf(url: str | None) -> bool:
+    """Whether a report URL names a PDF (its path ends in .pdf): then citation_pdf_url and the Signposting item say so."""
+    if not url:
+        return False
+    path = url.split("#", 1)[0].split("?", 1)[0]
+    return path.lower().endswith(".pdf")
+
+
 def score(x: float) -> str:
     return f"{x:.2f}"
 
@@ -119,6 +142,7 @@ def jsonld(entry: Entry, config: Config, canonical: str | None) -> dict[str, Any
         "name": r.display_title,
         "abstract": entry.summary,
         "datePublished": r.submitted.isoformat(),
+        "dateModified": entry.updated.isoformat(),
         "author": {"@type": "Organization", "name": r.publisher},
         "publisher": {"@type": "Organization", "name": r.publisher},
         "keywords": list(r.topics),
@@ -128,6 +152,8 @@ def jsonld(entry: Entry, config: Config, canonical: str | None) -> dict[str, Any
         data["sameAs"] = f"https://doi.org/{r.doi}"
     if canonical:
         data["url"] = canonical
+    if config.license is not None:
+        data["license"] = config.license.url
     return data
 
 
@@ -160,8 +186,9 @@ def make_environment(project_templates: Path | None, bytecode_dir: Path | None =
         auto_reload=False,
         bytecode_cache=_bytecode_cache(bytecode_dir),
     )
+    env.globals["d"] = derive  # wording from derive.py, for every template (the guide prints the checks' note)
     env.filters.update(
-        long_date=long_date, score=score, filesize=filesize, plural=derive.plural, slug=routes.slug, json_script=json_script
+        long_date=long_date, when=when, score=score, filesize=filesize, plural=derive.plural, slug=routes.slug, json_script=json_script
     )
     return env
 
@@ -191,6 +218,7 @@ NAV = (
     Nav("Mathematics", routes.listing_page(routes.section_dir(Section.mathematics), 1), "section:mathematics"),
     Nav("Topics", routes.TOPICS, "topics"),
     Nav("Graph", routes.GRAPH, "graph"),
+    Nav("Statistics", routes.STATS, "stats"),
     Nav("Quality guide", routes.GUIDE, "guide"),
     Nav("About", routes.ABOUT, "about"),
 )
@@ -246,7 +274,7 @@ class Page:
     extra: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        self.prefix = self.config.base_path if self.absolute_links else routes.root_prefix(self.path)
+        self.prefix = not_found_prefix(self.config) if self.absolute_links else routes.root_prefix(self.path)
 
     def url(self, target: str) -> str:
         return self.prefix + target
@@ -257,7 +285,58 @@ class Page:
         return routes.absolute(self.config.base_url, target or self.path)
 
 
+_GITHUB_REPO = re.compile(r"https://github\.com/([^/]+)/([^/]+?)(?:\.git)?/?")
+
+
+def not_found_prefix(config: Config) -> str:
+    """Where 404.html's links start, since GitHub Pages serves it at any depth (SPEC §4): the path
+    of base_url; else "/" on a custom domain (cname); else "/<name>/" for a GitHub repository's
+    project site (https://github.com/org/name is served at org.github.io/name/); else nothing is
+    known, and the links are relative to the site's root (right at the top level and from file://)
+    while an inline style (NOT_FOUND_STYLE) keeps the page readable at any depth."""
+    if config.base_url:
+        return config.base_path
+    if config.cname:
+        return "/"
+    m = _GITHUB_REPO.fullmatch(config.repository or "")
+    if m and m.group(2).lower() != f"{m.group(1).lower()}.github.io":
+        return f"/{m.group(2)}/"
+    return ""
+
+
+# 404.html's own few rules, for when its stylesheet's address cannot be known (not_found_prefix "");
+# allowed by their hash in the page's Content-Security-Policy, so no inline style is allowed wholesale.
+NOT_FOUND_STYLE = (
+    "body{margin:0;font:1rem/1.6 system-ui,sans-serif;background:#fdfdfc;color:#1d1f21}"
+    "header,main,footer{max-width:48rem;margin:0 auto;padding:1rem}a{color:#0b5cad}"
+    ".skip{position:absolute;left:-999px}.skip:focus{left:.5rem}nav ul{list-style:none;padding:0;display:flex;flex-wrap:wrap;gap:.25rem 1rem}"
+    "@media (prefers-color-scheme:dark){body{background:#15171a;color:#e6e8ea}a{color:#7ab7ff}}"
+)
+NOT_FOUND_STYLE_HASH = "sha256-" + base64.b64encode(hashlib.sha256(NOT_FOUND_STYLE.encode()).digest()).decode()
+
+
 RELATED_MARK = "\x00srchgen:related\x00"  # no record can hold a NUL (the listing rows' stand-in relies on it too)
+# Where the duplicate-abstract finding goes (a check across records, known with the related links):
+# a notice in the header, an item of the Automated checks row, and the search filter's value.
+DUPES_HEAD, DUPES_INLINE, DUPES_ROW, DUPES_NONE_ROW, DUPES_NONE_FILTER = (
+    f"\x00srchgen:dupes-{k}\x00" for k in ("head", "inline", "row", "none-row", "none-filter")
+)
+DUPLICATE_LABEL = derive.CHECK_LABELS[derive.CHECK_DUPLICATE]
+
+
+def dupes_of(summaries: Sequence[Summary]) -> dict[str, tuple[tuple[str, str], ...]]:
+    """Records whose abstracts are the same (Facts.abstract): hex -> ((hex, id) of each other one), in listing order."""
+    groups: dict[bytes, list[Summary]] = {}
+    for s in summaries:
+        digest = s.facts.abstract
+        if digest:
+            groups.setdefault(digest, []).append(s)
+    out: dict[str, tuple[tuple[str, str], ...]] = {}
+    for group in groups.values():
+        if len(group) > 1:
+            for s in group:
+                out[s.hex] = tuple((o.hex, o.id) for o in group if o is not s)
+    return out
 
 
 class Renderer:
@@ -267,6 +346,9 @@ class Renderer:
         self.config = config
         self.env = env
         self._templates: dict[str, jinja2.Template] = {}
+        # Each record's changes from git; build() reads it once per build (its key is in the cache's).
+        self.history = git_log.History(missing="this site was built without reading the repository's history")
+        self.dupes: dict[str, tuple[tuple[str, str], ...]] = {}  # dupes_of(every record), once they are known
 
     def _render(self, template: str, page: Page, **context: Any) -> bytes:
         tpl = self._templates.get(template)
@@ -288,17 +370,59 @@ class Renderer:
             page,
             entry=entry,
             related_section=Markup(RELATED_MARK),
+            dupes_head=Markup(DUPES_HEAD), dupes_inline=Markup(DUPES_INLINE), dupes_row=Markup(DUPES_ROW),
+            dupes_none_row=Markup(DUPES_NONE_ROW), dupes_none_filter=Markup(DUPES_NONE_FILTER),
             d=derive,
             routes=routes,
             guide=guide,
             jsonld=jsonld(entry, self.config, page.canonical()),
             signature_text=signature_text(entry),
             cite=cite.page_view(entry, self.config),
+            report_pdf=is_pdf(entry.record.report_url),
+            edit_url=git_log.repository_file(self.config.repository, "edit/main", entry.hex),
+            source_url=git_log.repository_file(self.config.repository, "blob/main", entry.hex),
+            history_section=self.history_section(entry),
         )
+
+    def history_section(self, entry: Entry) -> Markup:
+        """The record's merged changes from git (srchgen/git_log.py), newest first, or why there are none."""
+        h = self.history
+        repo = self.config.repository
+
+        def version_url(commit: str) -> str | None:
+            return git_log.repository_file(repo, f"blob/{commit}", entry.hex, h.path)
+
+        html = self._render(
+            "_history.html", Page(routes.record_page(entry.hex), self.config, ""),
+            history=h, changes=h.of(entry.hex), repository=repo, version_url=version_url,
+        )
+        return Markup(html.decode("utf-8"))
 
     def fill_related(self, unlinked: bytes, hex_id: str, related: Sequence[Summary]) -> bytes:
         section = self._render("_related.html", Page(routes.record_page(hex_id), self.config, ""), related=related, routes=routes)
-        return unlinked.replace(RELATED_MARK.encode(), section)
+        return self.fill_dupes(unlinked.replace(RELATED_MARK.encode(), section), hex_id)
+
+    def fill_dupes(self, page: bytes, hex_id: str) -> bytes:
+        """The duplicate-abstract finding (Renderer.dupes, set once every record is known) in its places."""
+        others = self.dupes.get(hex_id, ())
+        head = inline = row = b""
+        none_row, none_filter = Markup("<li>No findings.</li>"), Markup('<span data-pagefind-filter="automated check">{}</span>').format(derive.NO_CHECKS_LABEL)
+        if others:
+            links = Markup(", ").join(
+                Markup('<a href="{}">{}</a>').format(routes.relative(routes.record_page(hex_id), routes.record_page(h)), i) for h, i in others
+            )
+            head = Markup(
+                '<p class="notice checks" role="note" data-pagefind-ignore><strong>Automated check:</strong> the same abstract as {}. '
+                'A signal, not a verdict; <a href="#automated-checks">what it means</a>.'
+                '<span hidden data-pagefind-filter="automated check">{}</span></p>'
+            ).format(links, DUPLICATE_LABEL).encode()
+            inline = Markup('; same abstract as {}<span hidden data-pagefind-filter="automated check">{}</span>').format(links, DUPLICATE_LABEL).encode()
+            row = Markup("<li><strong>{}.</strong> {} has the same abstract; the same text cannot answer two research questions, so one of them may carry the wrong abstract.</li>").format(DUPLICATE_LABEL, links).encode()
+            none_row = none_filter = Markup("")
+        return (
+            page.replace(DUPES_HEAD.encode(), head).replace(DUPES_INLINE.encode(), inline).replace(DUPES_ROW.encode(), row)
+            .replace(DUPES_NONE_ROW.encode(), row or none_row.encode()).replace(DUPES_NONE_FILTER.encode(), none_filter.encode())
+        )
 
     def listing_chunks(self, facet: Facet) -> Iterator[tuple[int, str, tuple[Summary, ...]]]:
         """(page number, path, records on it) for every page of a listing."""
@@ -352,6 +476,8 @@ class Renderer:
 
     def simple(self, template: str, path: str, nav: str, **context: Any) -> Output:
         page = Page(path, self.config, nav, absolute_links=(path == routes.NOT_FOUND))
+        if page.absolute_links and not page.prefix:
+            page.extra["inline_style"] = (NOT_FOUND_STYLE, NOT_FOUND_STYLE_HASH)
         return Output(path, self._render(template, page, routes=routes, **context))
 
 

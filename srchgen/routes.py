@@ -19,6 +19,7 @@ GRAPH = "graph/index.html"
 TOPICS = "topics/index.html"
 NOT_FOUND = "404.html"
 SEARCH = "search/index.html"
+STATS = "stats/index.html"  # the registry's charts (issue 14: off the index, on their own page)
 FEED_JSON = "feed.json"
 FEED_ATOM = "feed.atom"
 RECORDS_JSON = "records.json.gz"  # the data export: every record (SPEC §8), gzip-compressed

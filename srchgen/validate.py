@@ -327,21 +327,29 @@ class Facts(NamedTuple):
     doi: str | None
     related: tuple[str, ...]
     question: bytes  # digest of the research question, whitespace-folded and lower-cased
-    pos: tuple[int, ...]  # (line, col) of id, doi, research_question, related[0], related[1], ... in a row
+    pos: tuple[int, ...]  # (line, col) of id, doi, research_question, related[0], related[1], ..., the abstract in a row
+    abstract: bytes = b""  # digest of the abstract, label dropped, whitespace-folded and lower-cased (b"": none)
 
     @classmethod
     def of(cls, src: SourceFile, rec: Record) -> "Facts":
         where = [src.value_pos(("id",)), src.value_pos(("doi",)), src.value_pos(("research_question",))]
         where += [src.value_pos(("related", i)) for i in range(len(rec.related))]
+        raw = abstract_of(src.body)
+        where.append(lint.body_pos(src, len(raw) - len(raw.lstrip())))
         question = " ".join(rec.research_question.lower().split())
+        abstract = " ".join(lint.without_label(raw).lower().split())
         return cls(
             src.path, rec.id, rec.doi, tuple(rec.related), hashlib.blake2b(question.encode("utf-8", "surrogatepass"), digest_size=16).digest(),
             tuple(n for p in where for n in (p.line, p.col)),
+            hashlib.blake2b(abstract.encode("utf-8", "surrogatepass"), digest_size=16).digest() if abstract else b"",
         )
 
     def at(self, key: str, message: str, severity: Severity = "error") -> Problem:
-        """A problem at the value of `key`: "id", "doi", "question" or "related.N"."""
-        i = _FACT_KEYS[key] if key in _FACT_KEYS else 3 + int(key.removeprefix("related."))
+        """A problem at the value of `key`: "id", "doi", "question", "related.N" or "abstract"."""
+        if key == "abstract":
+            i = 3 + len(self.related)
+        else:
+            i = _FACT_KEYS[key] if key in _FACT_KEYS else 3 + int(key.removeprefix("related."))
         line, col = self.pos[2 * i : 2 * i + 2] if 2 * i + 1 < len(self.pos) else (1, 1)
         return Problem(self.path, line, col, message, severity)
 

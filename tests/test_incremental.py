@@ -43,6 +43,17 @@ def _artifact(root: Path) -> None:
     (root / "records" / "A0000001" / "Proof.lean").write_text("theorem changed : True := trivial\n")
 
 
+def _same_abstract(root: Path) -> None:
+    """B0000003 takes C0000001's abstract: both pages gain the duplicate-abstract finding."""
+    def body(name: str) -> tuple[str, str]:
+        text = (root / "records" / name).read_text()
+        head, _, rest = text[4:].partition("\n---\n")
+        return "---\n" + head + "\n---\n", rest
+    head, _ = body("B0000003.md")
+    _, other = body("C0000001.md")
+    (root / "records" / "B0000003.md").write_text(head + other)
+
+
 def _template(root: Path) -> None:
     (root / "templates").mkdir(exist_ok=True)
     (root / "templates" / "about.html").write_text('{% extends "base.html" %}{% block content %}<p>Changed about</p>{% endblock %}\n')
@@ -70,6 +81,9 @@ EDITS = {
     "related-removed": _edit("records/B0000002.md", "related: [SRCH:B0000001]\n", ""),
     "same-day-as-another": _edit("records/B0000003.md", "submitted: 2026-08-01", "submitted: 2026-06-11"),
     "nothing": lambda root: None,
+    # the duplicate-abstract check (issue 14) reads every record: both pages of a pair change
+    "abstract-becomes-duplicate": _same_abstract,
+    "duplicate-resolved": _edit("records/8F12A054.md", "The field of natural language processing (NLP)", "The field of NLP"),
 }
 
 

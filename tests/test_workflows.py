@@ -54,6 +54,7 @@ def test_pages_workflow_structure() -> None:
     build, deploy = wf["jobs"]["build"], wf["jobs"]["deploy"]
     assert uses(build) == ["actions/checkout", "actions/setup-python", "actions/cache", "actions/configure-pages", "actions/upload-pages-artifact"]
     assert step(build, "actions/setup-python")["with"]["python-version"] == "3.11"
+    assert step(build, "actions/checkout")["with"]["fetch-depth"] == 0  # full history: each record page lists its changes
     assert "permissions" not in build  # building needs no write access
     cache = step(build, "actions/cache")["with"]
     assert cache["path"] == ".srchgen-cache"

@@ -71,6 +71,7 @@ PAGE_TYPES: dict[str, tuple[str, ...]] = {
     "guide": ("guide/index.html",),
     "about": ("about/index.html",),
     "graph": ("graph/index.html",),
+    "stats": ("stats/index.html",),
     "404": ("404.html",),
 }
 

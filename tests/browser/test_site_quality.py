@@ -112,7 +112,8 @@ def test_screenshots_phone_desktop_dark(chromium_browser, site_server: Served, s
                 shot = SCREENSHOTS / f"{kind}-{name}-{scheme}.png"
                 page.screenshot(path=str(shot), full_page=True)
                 assert shot.stat().st_size > 1000
-                overflow = page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
+                # against the viewport asked for: an emulated phone widens its layout viewport to fit content
+                overflow = page.evaluate("() => document.documentElement.scrollWidth") - viewport["width"]
                 assert overflow <= 0, f"{kind} at {name} width ({viewport['width']}px) scrolls sideways by {overflow}px"
                 colors[scheme] = _effective_colors(page)
             finally:
@@ -169,3 +170,64 @@ _STYLE_PROBE = """() => {
     return [s.fontFamily, s.margin, s.color, s.backgroundColor, s.maxWidth, s.lineHeight,
             getComputedStyle(document.documentElement).backgroundColor].join('|');
 }"""
+
+
+# --- issue 14: the first screen on a phone, Signposting, search from file:// ---------------------
+
+def _phone_page(chromium_browser):
+    context = chromium_browser.new_context(viewport=PHONE, device_scale_factor=1, is_mobile=True, has_touch=True)
+    return context, context.new_page()
+
+
+def test_abstract_starts_in_the_first_phone_screen(chromium_browser, site_server: Served, site_root: Path) -> None:
+    """On every record page at 390 px, the abstract's text starts within the first 844 px."""
+    context, page = _phone_page(chromium_browser)
+    try:
+        for rel in sorted(p.relative_to(site_root).as_posix() for p in site_root.glob("records/*/index.html")):
+            page.goto(page_url(site_server.base, rel), wait_until="load")
+            top = page.evaluate("() => document.querySelector('#abstract').parentElement.querySelector('.prose > *').getBoundingClientRect().top + window.scrollY")
+            assert top < PHONE["height"], f"{rel}: the abstract starts at {top:.0f}px on a 390x844 phone"
+    finally:
+        context.close()
+
+
+def test_first_index_row_is_in_the_first_phone_screen(chromium_browser, site_server: Served) -> None:
+    context, page = _phone_page(chromium_browser)
+    try:
+        page.goto(site_server.base, wait_until="load")
+        box = page.evaluate("() => { const r = document.querySelector('table.records tbody tr').getBoundingClientRect(); return [r.top + window.scrollY, r.bottom + window.scrollY]; }")
+        assert box[1] < PHONE["height"], f"the first record row ends at {box[1]:.0f}px on a 390x844 phone"
+        label = page.evaluate("() => getComputedStyle(document.querySelector('table.records tbody td.num'), '::before').content")
+        assert "Score" in label  # phone cells are labelled
+    finally:
+        context.close()
+
+
+def test_signposting_on_every_record_page(site_root: Path) -> None:
+    """FAIR Signposting level 1 (signposting.org/FAIR): cite-as, describedby, type and item links."""
+    import re as _re
+
+    for page in sorted(site_root.glob("records/*/index.html")):
+        head = page.read_text(encoding="utf-8").split("</head>", 1)[0]
+        links = _re.findall(r'<link rel="([^"]+)" href="([^"]+)"(?: type="([^"]+)")?>', head)
+        rels = {rel for rel, _, _ in links}
+        assert {"cite-as", "describedby", "type"} <= rels, f"{page}: {sorted(rels)}"
+        (described,) = [(href, t) for rel, href, t in links if rel == "describedby"]
+        assert described[1] == "application/json" and (page.parent / described[0]).is_file()
+        assert ("type", "https://schema.org/ScholarlyArticle", "") in links
+        cite = [href for rel, href, _ in links if rel == "cite-as"]
+        assert len(cite) == 1 and cite[0].startswith("https://")
+        for rel, href, _ in links:
+            if rel == "item" and not href.startswith("https://"):
+                assert (page.parent / href).is_file(), f"{page}: item {href} is missing"
+
+
+def test_search_from_file_url_says_it_needs_a_server(chromium_browser, site_root: Path) -> None:
+    page = chromium_browser.new_page()
+    try:
+        page.goto((site_root / "search" / "index.html").resolve().as_uri(), wait_until="load")
+        page.wait_for_selector("#search-needs-server:not([hidden])", timeout=5000)
+        text = page.inner_text("#search-needs-server")
+        assert "srchgen serve" in text and "python3 -m http.server" in text
+    finally:
+        page.close()

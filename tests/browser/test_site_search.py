@@ -149,3 +149,32 @@ def test_pagination_next_and_back(chromium_browser, paged_server: Served) -> Non
         assert re.search(r"/repo/(index\.html)?$", page.url), page.url
     finally:
         page.close()
+
+
+def test_search_cards_carry_the_triage_and_the_doi_is_indexed(chromium_browser, site_server: Served, site_root: Path) -> None:
+    """Issue 14: a DOI finds its record; each result carries id, title, tier, gate, score and submitted
+    date as Pagefind metadata (the result card shows them); only record pages are indexed."""
+    require_bundle(site_root)
+    page = chromium_browser.new_page()
+    try:
+        page.goto(site_server.base, wait_until="load")
+        found = page.evaluate(
+            """async ([bundle]) => {
+                const pf = await import(bundle);
+                await pf.init();
+                const doi = await Promise.all((await pf.search("zenodo.20432521")).results.map((r) => r.data()));
+                const all = await Promise.all((await pf.search(null, {filters: {}})).results.map((r) => r.data()));
+                const publisher = (await pf.search("Assignee")).results.length;
+                return {doi: doi.map((d) => [d.url, d.meta]), urls: all.map((d) => d.url), publisher};
+            }""",
+            [site_server.url("pagefind/pagefind.js")],
+        )
+    finally:
+        page.close()
+    assert [u for u, _ in found["doi"]] == ["/repo/records/08EA5386/index.html"] or [u for u, _ in found["doi"]] == ["/repo/records/08EA5386/"]
+    meta = found["doi"][0][1]
+    assert {k: meta.get(k) for k in ("id", "tier", "gate", "score", "submitted")} == {
+        "id": "SRCH:08EA5386", "tier": "DOI grade", "gate": "Unverified", "score": "7.83", "submitted": "28 May 2026"}
+    assert meta["title"].startswith("What is the inference throughput")
+    assert found["publisher"] >= 1
+    assert found["urls"] and all("/records/" in u for u in found["urls"]), found["urls"]
