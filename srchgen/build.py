@@ -341,7 +341,13 @@ def summarize(e: Entry, config: Config, r: Renderer, facts: Facts, blob: "cache.
 
 def build(project: Project, strict: bool = False, search: bool | None = None, stats: "cache.Stats | None" = None) -> Report:
     """Check, then render and write the site; site/ is untouched unless every record is valid.
-    `stats`: what cache.fingerprint found under the records folder, when it just ran."""
+    `stats`: what cache.fingerprint found under the records folder, when it just ran.
+    One build at a time per output folder: under its lock (cache.build_lock), waiting for it."""
+    with cache.build_lock(project.out):
+        return _build(project, strict, search, stats)
+
+
+def _build(project: Project, strict: bool, search: bool | None, stats: "cache.Stats | None") -> Report:
     out, config = project.out, project.config
     recover(out)
     env = env_key(project)

@@ -20,6 +20,8 @@ This module imports only the standard library: the no-op path must stay cheap.
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import hashlib
 import itertools
 import marshal
@@ -29,11 +31,11 @@ import stat
 import sys
 import tempfile
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable, Iterator
 
 from srchgen import __version__
 
-FORMAT = 8
+FORMAT = 9
 DIR = ".srchgen-cache"
 _DEPENDENCIES = ("cmarkgfm", "nh3", "jinja2", "markupsafe", "pydantic", "pyyaml", "pagefind-bin")
 
@@ -154,7 +156,7 @@ def noop_messages(out: Path, fp: str) -> list[str] | None:
     return list(messages) if isinstance(messages, list) else None
 
 
-def save_noop(out: Path, fp: str, messages: list[str], site: tuple[int, int] | None) -> None:
+def save_noop(out: Path, fp: str, messages: list[str], site: tuple[Any, ...] | None) -> None:
     _write(cache_dir(out) / "noop", {"format": FORMAT, "fingerprint": fp, "messages": messages, "site": site})
 
 
@@ -429,9 +431,86 @@ def forget_state(out: Path) -> None:
         pass
 
 
-def site_identity(out: Path) -> tuple[int, int] | None:
+def site_identity(out: Path) -> tuple[Any, ...] | None:
+    """What is on disk at site/, cheaply: the folder, and every top-level entry's name, inode,
+    size and mtime (a folder's mtime changes when an entry is added or removed in it). The
+    cache vouches for a site only while this is what the build that saved it left (issue 15:
+    a site gutted behind the cache's back is rebuilt, not called up to date)."""
     try:
         st = os.stat(out)
+        with os.scandir(out) as it:
+            entries = sorted(it, key=_name)
+            listing = [(e.name, *_ident(e.stat(follow_symlinks=False))) for e in entries]
     except OSError:
         return None
-    return (st.st_dev, st.st_ino)
+    return (st.st_dev, st.st_ino, st.st_mtime_ns, hashlib.sha256(repr(listing).encode("utf-8", "surrogateescape")).hexdigest())
+
+
+def _ident(st: os.stat_result) -> tuple[int, int, int]:
+    return (st.st_ino, st.st_size, st.st_mtime_ns)
+
+
+# --------------------------------------------------------------------------- one build at a time (issue 15)
+
+LOCK = "lock"
+
+
+class Busy(Exception):
+    """Another live process holds the build lock (`holder`: its pid and output folder, when known)."""
+
+    def __init__(self, pid: int | None, out: str | None):
+        super().__init__(pid, out)
+        self.pid, self.out = pid, out
+
+
+_held: dict[str, int] = {}  # lock file -> how many times this process entered it
+
+
+def _holder(fd: int) -> Busy:
+    try:
+        text = os.pread(fd, 4096, 0).decode("utf-8", "replace")
+    except OSError:
+        text = ""
+    pid, _, out = text.partition("\t")
+    return Busy(int(pid) if pid.isdigit() else None, out.strip() or None)
+
+
+@contextlib.contextmanager
+def build_lock(out: Path, wait: bool = True, waiting: Callable[[Busy], None] | None = None) -> Iterator[None]:
+    """Hold the exclusive build lock of the output folder's cache (`.srchgen-cache/lock`, flock)
+    from the first read of the cache to its last write: two builds never recover, stage, swap
+    or save over each other. A second build waits (after telling `waiting` who holds it), or
+    with `wait=False` raises Busy. Re-entered freely by the process that holds it (the CLI
+    holds it around build()). The kernel drops the lock when its holder dies, so a killed
+    build never leaves it taken, and whatever a holder finds beside site/ (site.tmp-*,
+    site.old-*, a journal) was left by a build that is no longer running."""
+    path = cache_dir(out) / LOCK
+    key = os.path.abspath(path)
+    if key in _held:
+        _held[key] += 1
+        try:
+            yield
+        finally:
+            _held[key] -= 1
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            busy = _holder(fd)
+            if not wait:
+                raise busy from None
+            if waiting is not None:
+                waiting(busy)
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()}\t{os.path.abspath(out)}\n".encode("utf-8", "surrogateescape"), 0)
+        _held[key] = 1
+        try:
+            yield
+        finally:
+            del _held[key]
+    finally:
+        os.close(fd)  # releases the lock

@@ -35,6 +35,20 @@ def _fail_usage(problems: list["Problem"]) -> NoReturn:
     sys.exit(2)
 
 
+def _folders(records: str | None, out: str | None) -> tuple[Path, Path]:
+    """The records and output folders; a usage error (exit 2) when records/ is missing or the
+    output would overwrite the project or its records."""
+    root = Path.cwd()
+    records_dir = Path(records) if records else root / "records"
+    if not records_dir.is_dir():
+        raise click.UsageError(f"records directory not found: {records or 'records'} (run in a registry folder or pass --records)")
+    out_dir = Path(out) if out else root / "site"
+    r_out, r_rec = out_dir.resolve(), records_dir.resolve()
+    if r_out == root.resolve() or r_out == r_rec or r_out in r_rec.parents or r_rec in r_out.parents:
+        raise click.UsageError(f"--out {out or 'site'} would overwrite the project or its records; choose a separate folder such as site/")
+    return records_dir, out_dir
+
+
 def make_project(records: str | None, out: str | None, **overrides: Any) -> "Project":
     from srchgen.build import Project
     from srchgen.config import load_config
@@ -45,13 +59,7 @@ def make_project(records: str | None, out: str | None, **overrides: Any) -> "Pro
         config = load_config(root, **overrides)
     except ConfigError as e:
         _fail_usage(e.problems)
-    records_dir = Path(records) if records else root / "records"
-    if not records_dir.is_dir():
-        raise click.UsageError(f"records directory not found: {records or 'records'} (run in a registry folder or pass --records)")
-    out_dir = Path(out) if out else root / "site"
-    r_out, r_rec = out_dir.resolve(), records_dir.resolve()
-    if r_out == root.resolve() or r_out == r_rec or r_out in r_rec.parents or r_rec in r_out.parents:
-        raise click.UsageError(f"--out {out or 'site'} would overwrite the project or its records; choose a separate folder such as site/")
+    records_dir, out_dir = _folders(records, out)
     display = records if records and not Path(records).is_absolute() else shown(records_dir)
     return Project(root=root, records=records_dir, out=out_dir, config=config, records_display=display.rstrip("/") or ".")
 
@@ -88,15 +96,38 @@ def main() -> None:
 @click.option("--base-url", metavar="URL", help="Absolute URL the site is served from (overrides base_url).")
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
 @click.option("--no-search", is_flag=True, help="Skip the Pagefind search index.")
-def build_cmd(records: str | None, out: str | None, base_url: str | None, strict: bool, no_search: bool) -> None:
+@click.option("--no-wait", is_flag=True, help="When another build of the same output folder is running, exit 2 at once instead of waiting for it.")
+def build_cmd(records: str | None, out: str | None, base_url: str | None, strict: bool, no_search: bool, no_wait: bool) -> None:
     """Validate every record and write the site (nothing is written if any record is invalid).
 
     Unchanged records, pages and files are reused from the cache in .srchgen-cache/ beside the
-    output folder; when no input changed at all the build stops at once.
+    output folder; when no input changed at all the build stops at once. One build of an
+    output folder runs at a time: a second one waits for the first (or, with --no-wait, exits 2).
     """
+    records_dir, out_dir = _folders(records, out)
+
+    def waiting(busy: cache.Busy) -> None:
+        click.echo(f"waiting for another build of {_busy_site(busy, out_dir)} ({_busy_pid(busy)})…", err=True)
+
+    try:
+        with cache.build_lock(out_dir, wait=not no_wait, waiting=waiting):
+            _build_locked(records, out, records_dir, out_dir, base_url, strict, no_search)
+    except cache.Busy as busy:
+        click.echo(f"srchgen: another build of {_busy_site(busy, out_dir)} is running ({_busy_pid(busy)}); not waiting (--no-wait)", err=True)
+        sys.exit(2)
+
+
+def _busy_site(busy: "cache.Busy", out_dir: Path) -> str:
+    return f"{shown(Path(busy.out) if busy.out else out_dir)}/"
+
+
+def _busy_pid(busy: "cache.Busy") -> str:
+    return f"pid {busy.pid}" if busy.pid is not None else "pid unknown"
+
+
+def _build_locked(records: str | None, out: str | None, records_dir: Path, out_dir: Path, base_url: str | None, strict: bool, no_search: bool) -> None:
+    """The build, from the first read of the cache to its last write, under the build lock."""
     root = Path.cwd()
-    records_dir = Path(records) if records else root / "records"
-    out_dir = Path(out) if out else root / "site"
     options = [f"records={records}", f"base_url={base_url}", f"strict={strict}", f"search={not no_search}"]
     stats: cache.Stats = {}
     fp = cache.fingerprint(root, records_dir, out_dir, options, stats)
