@@ -140,9 +140,26 @@ def _read(path: Path) -> Any:
 def _write(path: Path, value: Any) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + f".tmp-{os.getpid()}")
-    with open(tmp, "wb") as f:
-        f.write(marshal.dumps(value))
-    os.replace(tmp, path)
+    with _replacing(tmp, path):
+        with open(tmp, "wb") as f:
+            f.write(marshal.dumps(value))
+
+
+@contextlib.contextmanager
+def _replacing(tmp: Path, path: Path) -> Iterator[None]:
+    """Write `tmp`, then rename it to `path`; when that fails (a full disk, a read-only folder)
+    the half-written tmp is removed and the error names `path` (issue 15)."""
+    try:
+        yield
+        os.replace(tmp, path)
+    except OSError as e:
+        try:
+            tmp.unlink()
+        except OSError:
+            pass
+        if e.filename is None or e.filename2 is not None or str(e.filename) == str(tmp):
+            e.filename, e.filename2 = str(path), None
+        raise
 
 
 def noop_messages(out: Path, fp: str) -> list[str] | None:
@@ -161,9 +178,10 @@ def save_noop(out: Path, fp: str, messages: list[str], site: tuple[Any, ...] | N
 
 
 def forget_noop(out: Path) -> None:
+    """Drop the no-op record before a build; a cache that cannot forget it fails the build (it must not vouch)."""
     try:
         os.unlink(cache_dir(out) / "noop")
-    except OSError:
+    except FileNotFoundError:
         pass
 
 
@@ -196,7 +214,7 @@ def _write_chunked(path: Path, value: dict[str, Any]) -> None:
     thousand items at a time, then None (a whole file ends with it). The 100,000-record state
     is ~150 MB as one marshal string; in chunks no build holds more than a few MB of it."""
     tmp = path.with_name(path.name + f".tmp-{os.getpid()}")
-    with open(tmp, "wb") as f:
+    with _replacing(tmp, path), open(tmp, "wb") as f:
 
         def put(v: Any) -> None:
             data = marshal.dumps(v)
@@ -211,7 +229,6 @@ def _write_chunked(path: Path, value: dict[str, Any]) -> None:
                     chunk = {name: _frozen_as_bytes(row) for name, row in chunk.items()}
                 put((key, chunk))
         put(None)
-    os.replace(tmp, path)
 
 
 def _read_chunked(path: Path) -> dict[str, Any] | None:
@@ -314,15 +331,23 @@ class Spool:
     process dies, read back by span with pread, so the bytes do not count in the build's memory."""
 
     def __init__(self, out: Path):
-        folder = cache_dir(out)
-        folder.mkdir(parents=True, exist_ok=True)
-        self.file = tempfile.TemporaryFile(dir=folder)
+        self.folder = cache_dir(out)
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            self.file = tempfile.TemporaryFile(dir=self.folder)
+        except OSError as e:
+            e.filename, e.filename2 = str(self.folder), None  # not the random name it tried
+            raise
         self.size = 0
 
     def add(self, data: bytes) -> Span:
         view, start = memoryview(data), self.size
-        while view:
-            view = view[os.write(self.file.fileno(), view) :]
+        try:
+            while view:
+                view = view[os.write(self.file.fileno(), view) :]
+        except OSError as e:  # a full disk: os.write names no file
+            e.filename = str(self.folder)
+            raise
         self.size += len(data)
         return (start, self.size)
 
@@ -360,8 +385,12 @@ class TextBlob:
         for t in texts:
             spans.append((self.size, self.size + len(t)))
             view = memoryview(t)
-            while view:
-                view = view[os.write(self.main.fd, view) :]
+            try:
+                while view:
+                    view = view[os.write(self.main.fd, view) :]
+            except OSError as e:  # a full disk: os.write names no file
+                e.filename = str(self.main.path)
+                raise
             self.size += len(t)
         return tuple(spans)
 
@@ -396,14 +425,23 @@ class TextBlob:
     def _compact(self, rows: dict[str, tuple[Any, ...]]) -> None:
         name = f"texts-{os.urandom(8).hex()}"  # a new name: the old state never points at a half-written file
         offset = 0
-        with open(self.dir / name, "wb", buffering=1 << 20) as f:
-            for key, row in rows.items():
-                spans = []
-                for span in row[4]:
-                    f.write(self.main.read(span))
-                    spans.append((offset, offset + span[1] - span[0]))
-                    offset += span[1] - span[0]
-                rows[key] = (*row[:4], tuple(spans), *row[5:])
+        path = self.dir / name
+        try:
+            with open(path, "wb", buffering=1 << 20) as f:
+                for key, row in rows.items():
+                    spans = []
+                    for span in row[4]:
+                        f.write(self.main.read(span))
+                        spans.append((offset, offset + span[1] - span[0]))
+                        offset += span[1] - span[0]
+                    rows[key] = (*row[:4], tuple(spans), *row[5:])
+        except OSError as e:  # the build fails; its rows are not saved
+            try:
+                path.unlink(missing_ok=True)
+            except OSError:
+                pass
+            e.filename, e.filename2 = str(path), None
+            raise
         self.name = name
 
 
@@ -427,8 +465,8 @@ def forget_state(out: Path) -> None:
     """Drop the state before site/ is changed in place; it is saved again once the update is whole."""
     try:
         os.unlink(cache_dir(out) / "state")
-    except OSError:
-        pass
+    except FileNotFoundError:
+        pass  # any other failure stops the build before site/ is touched
 
 
 def site_identity(out: Path) -> tuple[Any, ...] | None:

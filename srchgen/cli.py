@@ -5,6 +5,7 @@ Exit codes: 0 ok, 1 invalid records (or a failed build), 2 usage or config error
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import sys
@@ -115,6 +116,38 @@ def build_cmd(records: str | None, out: str | None, base_url: str | None, strict
     except cache.Busy as busy:
         click.echo(f"srchgen: another build of {_busy_site(busy, out_dir)} is running ({_busy_pid(busy)}); not waiting (--no-wait)", err=True)
         sys.exit(2)
+    except OSError as e:  # the one place environment faults of a build are reported (issue 15)
+        click.echo(f"srchgen: {environment_fault(e, out_dir)}", err=True)
+        sys.exit(1)
+
+
+_WRITING = frozenset({errno.ENOSPC, errno.EROFS, errno.EDQUOT, errno.EFBIG})
+
+
+def environment_fault(e: OSError, out_dir: Path) -> str:
+    """A full disk, a read-only or unwritable folder as one line: `cannot write site/index.html:
+    read-only file system`. A staging tree's file is named as the site/ file it was to become;
+    site/ itself is left old or new by the build (write.py), never a mix."""
+    name = e.filename2 if e.filename2 is not None else e.filename
+    reason = e.strerror or str(e)
+    reason = reason[:1].lower() + reason[1:]
+    if name is None:
+        return f"cannot write {shown(out_dir)}/: {reason}"
+    path = Path(os.path.abspath(os.fsdecode(name)))
+    parent = Path(os.path.abspath(out_dir)).parent
+    site = out_dir.name
+    ours = False
+    if path.is_relative_to(parent) and path != parent:
+        first, *rest = path.relative_to(parent).parts
+        ours = first == cache.DIR or first == site or first.startswith(f"{site}.")
+        if first.startswith((f"{site}.tmp-", f"{site}.old-")):
+            from srchgen.write import BACKUP
+
+            rest = rest[1:] if rest[:1] == [BACKUP] else rest
+            path = parent.joinpath(site, *rest)
+    verb = "write" if ours or e.errno in _WRITING else "read"
+    text = shown(path) + ("/" if path.is_dir() else "")
+    return f"cannot {verb} {text}: {reason}"
 
 
 def _busy_site(busy: "cache.Busy", out_dir: Path) -> str:
