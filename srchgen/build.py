@@ -168,7 +168,7 @@ def env_key(project: Project) -> str:
 
 def _stat(path: Path) -> tuple[int, int, int]:
     st = os.lstat(path)
-    return (st.st_size, st.st_mtime_ns, st.st_ino)
+    return (st.st_size, st.st_mtime_ns, cache.file_id(st))
 
 
 def _artifacts_unchanged(arts: Sequence[tuple[str, int, int, int]], records: Path, stats: "cache.Stats | None") -> bool:
@@ -267,7 +267,7 @@ def _record_stats(records: Path) -> list[tuple[str, tuple[int, int, int]]]:
             if e.name.endswith(".md"):
                 try:
                     st = e.stat(follow_symlinks=False)
-                    found.append((e.name, (st.st_size, st.st_mtime_ns, st.st_ino)))
+                    found.append((e.name, (st.st_size, st.st_mtime_ns, cache.file_id(st))))
                 except OSError:
                     found.append((e.name, (-1, -1, -1)))
     return sorted(found)

@@ -69,15 +69,21 @@ def _walk_stats(root: Path, h: "hashlib._Hash", keep: Stats | None = None) -> No
                 st = e.stat(follow_symlinks=False)
             except OSError:
                 continue
-            lines.append(f"{e.path}\0{st.st_mode}\0{st.st_size}\0{st.st_mtime_ns}\0{st.st_ino}\n")
+            lines.append(f"{e.path}\0{st.st_mode}\0{st.st_size}\0{st.st_mtime_ns}\0{file_id(st)}\n")
             if keep is not None:
-                keep[e.path[cut:]] = (st.st_size, st.st_mtime_ns, st.st_ino)
+                keep[e.path[cut:]] = (st.st_size, st.st_mtime_ns, file_id(st))
             if stat.S_ISDIR(st.st_mode):
                 stack.append(e.path)
     h.update("".join(lines).encode("utf-8", "surrogateescape"))
 
 
 _name = operator.attrgetter("name")
+
+
+def file_id(st: os.stat_result) -> int:
+    """A file's inode, negated while it has other hard links: an artifact linked (or unlinked)
+    elsewhere after a build is checked again, since hard-linked artifacts are refused (issue 15)."""
+    return -st.st_ino if st.st_nlink > 1 and not stat.S_ISDIR(st.st_mode) else st.st_ino
 
 
 def theme_root() -> Path:

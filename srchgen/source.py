@@ -387,6 +387,9 @@ def _stat_artifact(records_dir: Path, rel: str, p: PurePosixPath) -> ArtifactFac
         return ArtifactFact(rel, "is a folder; name a file inside it")
     if not current.is_file():
         return ArtifactFact(rel, "is not a regular file")
+    links = current.stat().st_nlink
+    if links > 1:  # its bytes may be a file outside records/ (git never makes hard links)
+        return ArtifactFact(rel, f"has {links} hard links; attach a copy of the file, not a link to one that may live outside records/")
     h = hashlib.sha256()
     size = 0
     with open(current, "rb") as f:
