@@ -29,7 +29,7 @@ from srchgen.render import Facet, Output, Renderer, count_by, facets, make_envir
 from srchgen.schema import Record, Section, json_schema
 from srchgen.source import SourceFile, load_source
 from srchgen.summary import SUMMARY_RELATED, StoredTexts, Summary, Texts, digest, facts_of, listing_order
-from srchgen.validate import Facts, Valid, registry_problems, validate_one, written_id
+from srchgen.validate import Facts, Valid, loose_facts, registry_problems, validate_one, written_id
 from srchgen.write import apply_changes, fill, recover, write_site
 
 if TYPE_CHECKING:
@@ -80,6 +80,7 @@ class Scanned:
     cached: tuple[Any, ...] | None = None  # the cache row to keep when reused
     remote: tuple[Any, ...] | None = None  # (artifact stats, problems) of a record the worker process holds
     other_id: str | None = None  # the id written in a file that failed the schema
+    loose: Facts | None = None  # and its Facts, when its id and related ids are valid (validate.loose_facts)
     arts: tuple[tuple[str, int, int, int], ...] = ()  # stats of the artifacts it publishes (cache validity)
     made: "Made | None" = None  # its page and files, made and spooled (then `entry` is dropped)
 
@@ -196,6 +197,7 @@ def process(project: Project, file: Path, st: tuple[int, int, int], check_signat
     scanned.source, scanned.record = src, rec
     if rec is None:
         scanned.other_id = written_id(src)
+        scanned.loose = loose_facts(src)
         return scanned
     scanned.facts = Facts.of(src, rec)
     if want_entry and not any(p.severity == "error" for p in scanned.problems):
@@ -256,6 +258,7 @@ def _plain(s: Scanned) -> tuple[Any, ...]:
         s.name, s.stat, _problem_rows(s.problems),
         tuple(f) if f else None,
         s.other_id, s.summary.freeze() if s.summary else None, s.summary.spans if s.summary else None, s.arts,
+        tuple(s.loose) if s.loose else None,
     )
 
 
@@ -310,7 +313,7 @@ def _problems(scanned: Sequence[Scanned]) -> list[Problem]:
 
 def _registry_problems(scanned: Sequence[Scanned]) -> list[Problem]:
     other_ids = frozenset(i for s in scanned if s.facts is None for i in [s.other_id] if i)
-    return registry_problems([s.facts for s in scanned if s.facts is not None], other_ids)
+    return registry_problems([s.facts for s in scanned if s.facts is not None], other_ids, [s.loose for s in scanned if s.loose is not None])
 
 
 def check(project: Project, strict: bool = False) -> Report:
@@ -581,10 +584,11 @@ def _start_worker(project: Project, r: Renderer, todo: list[tuple[Path, tuple[in
 
 def _remote(t: tuple[Any, ...], texts: "cache.TextFile | None") -> Scanned:
     """A record the worker process holds, from _plain's values; its texts are in `texts`."""
-    name, st, problems, facts, other_id, frozen, spans, arts = t
+    name, st, problems, facts, other_id, frozen, spans, arts, loose = t
     summary = Summary(frozen, texts, spans) if frozen is not None and texts is not None else None
     f = Facts._make(facts) if facts else None
     s = Scanned(name, tuple(st), _thaw_problems(problems), summary, f, remote=(arts, problems), other_id=other_id)  # type: ignore[arg-type]
+    s.loose = Facts._make(loose) if loose else None
     return s
 
 
