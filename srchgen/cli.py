@@ -55,7 +55,16 @@ def make_project(records: str | None, out: str | None, **overrides: Any) -> "Pro
     from srchgen.config import load_config
     from srchgen.errors import ConfigError
 
+    from srchgen.config import normalize_base_url
+
     root = Path.cwd()
+    try:  # an option's mistake is the option's, not pyproject.toml's (issue 15)
+        normalize_base_url(overrides.get("base_url"))
+    except ValueError:
+        raise click.BadParameter(
+            f"{overrides['base_url']!r} is not an absolute http(s) URL; write it with its scheme, such as https://org.github.io/repo/",
+            param_hint="'--base-url'",
+        ) from None
     try:
         config = load_config(root, **overrides)
     except ConfigError as e:

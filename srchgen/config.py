@@ -103,11 +103,7 @@ class Config(BaseModel):
     @field_validator("base_url")
     @classmethod
     def _base_url(cls, v: str | None) -> str | None:
-        if v is None or v == "":
-            return None
-        if not re.fullmatch(r"https?://[^/\s?#]+(/[^\s?#]*)?", v):
-            raise ValueError("base_url must be an absolute http(s) URL such as https://org.github.io/repo/")
-        return v if v.endswith("/") else v + "/"
+        return normalize_base_url(v)
 
     @field_validator("repository")
     @classmethod
@@ -137,6 +133,15 @@ class Config(BaseModel):
             return "/"
         m = re.match(r"https?://[^/]+(/.*)?$", self.base_url)
         return (m.group(1) if m and m.group(1) else "/")
+
+
+def normalize_base_url(v: str | None) -> str | None:
+    """base_url with a trailing slash (None when empty); ValueError when it is not an absolute http(s) URL."""
+    if v is None or v == "":
+        return None
+    if not re.fullmatch(r"https?://[^/\s?#]+(/[^\s?#]*)?", v):
+        raise ValueError("base_url must be an absolute http(s) URL such as https://org.github.io/repo/")
+    return v if v.endswith("/") else v + "/"
 
 
 def _key_line(text: str, key: str) -> tuple[int, int]:

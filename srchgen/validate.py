@@ -108,6 +108,10 @@ def _unquote_hint(src: SourceFile, loc: Path_) -> str:
 
 def _suggest(loc: Path_, key: str) -> str:
     owner = next((m for part in reversed(loc[:-1]) if isinstance(part, str) for m in [_MODELS.get(part)] if m), None)
+    if owner is None and len(loc) == 1 and key not in Record.model_fields:
+        homes = [name for name, model in _MODELS.items() if key in model.model_fields]
+        if len(homes) == 1:  # a key dedented out of its mapping (issue 15)
+            return f"; '{key}' belongs under '{homes[0]}:' (indent it like the keys there)"
     fields = sorted((owner or Record).model_fields)
     near = difflib.get_close_matches(key, fields, n=1, cutoff=0.6)
     return f"; did you mean '{near[0]}'?" if near else f"; expected one of: {', '.join(fields)}"
@@ -225,6 +229,9 @@ def _explain_all(src: SourceFile, errors: list[dict[str, Any]]) -> list[Problem]
             m = re.match(r"; did you mean '(.*)'\?", text)
             if m:
                 typos.add((loc[:-1], m.group(1)))
+            home = re.match(r"; '(.*)' belongs under '(.*):'", text)
+            if home:  # so not also "missing required key 'score' under 'review'"
+                typos.add(((home.group(2),), home.group(1)))
     kept = [err for err in errors if not (err["type"] == "missing" and (tuple(err["loc"][:-1]), err["loc"][-1]) in typos)]
     return [explain(err, src, suggestions.get(tuple(err["loc"]))) for err in kept]
 
@@ -314,9 +321,16 @@ def check_record(src: SourceFile, rec: Record, config: Config, bad: frozenset[st
     return out
 
 
+PLACEHOLDER_MESSAGE = "the abstract is still the placeholder written by 'srchgen new'; replace it with the abstract"
+
+
 def _check_abstract(src: SourceFile) -> list[Problem]:
-    """SPEC §2: a non-empty abstract, the text before the first heading."""
+    """SPEC §2: a non-empty abstract, the text before the first heading, and not the placeholder."""
     abstract = abstract_of(src.body)
+    if lint.PLACEHOLDER in abstract:
+        before = src.body[: abstract.index(lint.PLACEHOLDER)]
+        col = len(before) - (before.rfind("\n") + 1) + 1
+        return [Problem(src.path, src.body_line + before.count("\n"), col, PLACEHOLDER_MESSAGE)]
     if _COMMENTS.sub("", abstract).strip():  # an abstract of only an HTML comment renders as nothing
         return []
     rest = src.body[len(abstract):]
