@@ -21,7 +21,6 @@ This module imports only the standard library: the no-op path must stay cheap.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import hashlib
 import itertools
 import marshal
@@ -34,6 +33,11 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
 from srchgen import __version__
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - not POSIX: builds are not serialized there
+    fcntl = None  # type: ignore[assignment]
 
 FORMAT = 9
 DIR = ".srchgen-cache"
@@ -530,6 +534,9 @@ def build_lock(out: Path, wait: bool = True, waiting: Callable[[Busy], None] | N
     site.old-*, a journal) was left by a build that is no longer running."""
     path = cache_dir(out) / LOCK
     key = os.path.abspath(path)
+    if fcntl is None:
+        yield
+        return
     if key in _held:
         _held[key] += 1
         try:
