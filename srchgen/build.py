@@ -9,6 +9,7 @@ The output is the same, byte for byte, as a clean build's.
 from __future__ import annotations
 
 import ctypes
+import errno
 import hashlib
 import os
 import signal
@@ -855,7 +856,8 @@ def _pagefind(cmd: list[str] | None, report: Report) -> bool:
     linux = sys.platform.startswith("linux")
     proc = subprocess.run(cmd, capture_output=True, text=True, preexec_fn=_die_with_parent if linux else None)
     if proc.returncode != 0:
-        raise RuntimeError(f"pagefind failed: {proc.stderr.strip() or proc.stdout.strip()}")
+        # most often the environment (a full disk): reported in one line like any OSError (issue 15)
+        raise OSError(errno.EIO, f"Pagefind failed: {proc.stderr.strip() or proc.stdout.strip()}", cmd[cmd.index("--site") + 1])
     if proc.stderr.strip():
         print(proc.stderr.strip(), file=sys.stderr)
     return True
