@@ -245,7 +245,8 @@ def apply_changes(
         raise
     journal = journal_path(site)
     tmp = journal.with_name(journal.name + f".tmp-{os.getpid()}")
-    plan = {"staging": staging.name, "paths": [o.path for o in changed], "deleted": deleted, "index": SEARCH_INDEX if index else None}
+    plan = {"staging": staging.name, "paths": [o.path for o in changed], "deleted": deleted, "index": SEARCH_INDEX if index else None,
+            "added": [o.path for o in changed if not (site / o.path).exists()]}  # what a roll back removes
     try:
         tmp.write_text(json.dumps(plan))
         os.replace(tmp, journal)  # from here on the update is committed: recover() finishes it
@@ -353,38 +354,51 @@ def _roll_forward(site: Path, journal: Path) -> None:
                     shutil.rmtree(current)
                 else:
                     os.rename(current, parked)
+            elif not parked.exists():
+                (staging / (data["index"] + "-none")).touch()  # for _roll_back: there was no index before
             os.rename(fresh, current)
     os.unlink(journal)
     shutil.rmtree(staging, ignore_errors=True)
 
 
 def _roll_back(site: Path, journal: Path) -> None:
-    """Put back every file an update replaced, deleted or added: site/ is the old tree again."""
+    """Put back every file an update replaced, deleted or added: site/ is the old tree again.
+    Every step is tried and can be repeated; when one fails the journal stays (and the first
+    error is raised), so the next build goes on rolling back before anything else."""
     data = json.loads(journal.read_text())
     staging = site.parent / data["staging"]
     backup = staging / BACKUP
+    added = set(data.get("added", ()))
+    failed: list[OSError] = []
+
+    def step(fn: Callable[[], object]) -> None:
+        try:
+            fn()
+        except OSError as e:
+            failed.append(e)
+
     if data.get("index"):
         fresh, current, parked = staging / data["index"], site / "pagefind", staging / (data["index"] + "-old")
-        if parked.is_dir():
-            if current.exists() and not fresh.exists():
-                os.rename(current, fresh)
-            elif current.exists():
-                shutil.rmtree(current)
-            os.rename(parked, current)
+        if not fresh.exists() and current.exists() and (parked.is_dir() or (staging / (data["index"] + "-none")).exists()):
+            step(lambda: os.rename(current, fresh))  # the new index was moved in: take it out
+        if parked.is_dir() and not current.exists():
+            step(lambda: os.rename(parked, current))
     for rel in data["deleted"]:
         kept, target = backup / rel, site / rel
         if kept.exists():
-            target.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(kept, target)
+            step(lambda: target.parent.mkdir(parents=True, exist_ok=True))
+            step(lambda: os.replace(kept, target))
     for rel in reversed(data["paths"]):
         src, kept, target = staging / rel, backup / rel, site / rel
         if src.exists():
             continue  # never moved in
         if kept.exists():
-            os.replace(kept, target)
-        elif target.exists():
-            target.unlink()  # a file the update added
-            _prune(target.parent, site)
+            step(lambda: os.replace(kept, target))
+        elif rel in added and target.exists():
+            step(target.unlink)  # a file the update added
+            step(lambda: _prune(target.parent, site))
+    if failed:
+        raise failed[0]
     os.unlink(journal)
     shutil.rmtree(staging, ignore_errors=True)
 

@@ -104,3 +104,46 @@ def test_a_build_killed_while_rolling_back_is_rolled_back_by_the_next(tmp_path: 
     write.recover(site)
     assert _tree(site) == OLD
     assert _leftovers(site) == []
+
+
+@pytest.mark.parametrize("had_index, fail", [
+    (True, "parking-the-old-index"), (True, "moving-the-new-index-in"), (True, "after-the-index"),
+    (False, "moving-the-new-index-in"), (False, "after-the-index"),
+], ids=lambda v: {True: "old-index", False: "no-index-before"}.get(v, v) if isinstance(v, bool) else v)
+def test_the_search_index_is_rolled_back_with_the_pages(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, had_index: bool, fail: str) -> None:
+    """Old pages never pair with a new index, nor the other way round."""
+    site = _site(tmp_path)
+    if had_index:
+        (site / "pagefind").mkdir()
+        (site / "pagefind" / "index.pf").write_bytes(b"old index\n")
+    before = _tree(site)
+
+    def index(view: Path, dest: Path) -> None:
+        dest.mkdir()
+        (dest / "index.pf").write_bytes(b"new index\n")
+
+    real_rename, real_unlink = os.rename, os.unlink
+
+    def rename(src: object, dst: object, **kw: object) -> None:
+        if fail == "parking-the-old-index" and str(src) == str(site / "pagefind"):
+            raise OSError(errno.EROFS, "Read-only file system")
+        if fail == "moving-the-new-index-in" and str(dst) == str(site / "pagefind"):
+            raise OSError(errno.EROFS, "Read-only file system")
+        real_rename(src, dst, **kw)  # type: ignore[arg-type]
+
+    def unlink(path: object, **kw: object) -> None:
+        if fail == "after-the-index" and str(path).endswith("site.journal"):
+            raise OSError(errno.EROFS, "Read-only file system")
+        real_unlink(path, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(write.os, "rename", rename)
+    monkeypatch.setattr(write.os, "unlink", unlink)
+    with pytest.raises(OSError):
+        write.apply_changes(site, CHANGED, DELETED, index)
+    monkeypatch.undo()
+    # The fault persists while rolling back too: the old site, or a journal the next build rolls back.
+    assert _tree(site) == before or (tmp_path / "site.journal").is_file()
+    write.recover(site)
+    write.recover(site)  # and a second recover finds nothing to do
+    assert _tree(site) == before
+    assert _leftovers(site) == []
