@@ -29,6 +29,7 @@ import os
 import stat
 import sys
 import tempfile
+import time
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
@@ -515,12 +516,29 @@ _held: dict[str, int] = {}  # lock file -> how many times this process entered i
 
 
 def _holder(fd: int) -> Busy:
+    """Who holds the lock, as it wrote in the lock file (pid None: not written yet, or not alive)."""
     try:
         text = os.pread(fd, 4096, 0).decode("utf-8", "replace")
     except OSError:
         text = ""
     pid, _, out = text.partition("\t")
-    return Busy(int(pid) if pid.isdigit() else None, out.strip() or None)
+    number = int(pid) if pid.isdigit() else None
+    if number is not None:
+        try:
+            os.kill(number, 0)
+        except ProcessLookupError:  # a killed holder's line, about to be overwritten by the new one
+            number = None
+        except OSError:
+            pass
+    return Busy(number, out.strip() or None)
+
+
+def _try_lock(fd: int) -> bool:
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        return True
+    except BlockingIOError:
+        return False
 
 
 @contextlib.contextmanager
@@ -547,21 +565,28 @@ def build_lock(out: Path, wait: bool = True, waiting: Callable[[Busy], None] | N
     path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o644)
     try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            busy = _holder(fd)
+        locked = _try_lock(fd)
+        busy = _holder(fd) if not locked else None
+        for _ in range(100):  # a holder that has just taken the lock writes its pid at once: wait for it a moment
+            if locked or (busy is not None and busy.pid is not None):
+                break
+            time.sleep(0.01)
+            locked = _try_lock(fd)
+            busy = _holder(fd) if not locked else None
+        if busy is not None:
             if not wait:
-                raise busy from None
+                raise busy
             if waiting is not None:
                 waiting(busy)
             fcntl.flock(fd, fcntl.LOCK_EX)
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, f"{os.getpid()}\t{os.path.abspath(out)}\n".encode("utf-8", "surrogateescape"), 0)
+        line = f"{os.getpid()}\t{os.path.abspath(out)}\n".encode("utf-8", "surrogateescape")
+        os.pwrite(fd, line, 0)
+        os.ftruncate(fd, len(line))
         _held[key] = 1
         try:
             yield
         finally:
             del _held[key]
+            os.ftruncate(fd, 0)  # no stale pid for the next waiter to name
     finally:
         os.close(fd)  # releases the lock
