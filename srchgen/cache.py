@@ -587,6 +587,9 @@ def build_lock(out: Path, wait: bool = True, waiting: Callable[[Busy], None] | N
             yield
         finally:
             del _held[key]
-            os.ftruncate(fd, 0)  # no stale pid for the next waiter to name
+            try:
+                os.ftruncate(fd, 0)  # no stale pid for the next waiter to name
+            except OSError:
+                pass
     finally:
         os.close(fd)  # releases the lock
