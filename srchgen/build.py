@@ -9,6 +9,7 @@ The output is the same, byte for byte, as a clean build's.
 from __future__ import annotations
 
 import ctypes
+import errno
 import hashlib
 import os
 import signal
@@ -29,7 +30,7 @@ from srchgen.render import Facet, Output, Renderer, count_by, dupes_of, facets, 
 from srchgen.schema import Record, Section, json_schema
 from srchgen.source import SourceFile, load_source
 from srchgen.summary import SUMMARY_RELATED, StoredTexts, Summary, Texts, digest, facts_of, listing_order
-from srchgen.validate import Facts, Valid, registry_problems, validate_one, written_id
+from srchgen.validate import Facts, Valid, loose_facts, registry_problems, validate_one, written_id
 from srchgen.write import apply_changes, fill, recover, write_site
 
 if TYPE_CHECKING:
@@ -90,6 +91,7 @@ class Scanned:
     cached: tuple[Any, ...] | None = None  # the cache row to keep when reused
     remote: tuple[Any, ...] | None = None  # (artifact stats, problems) of a record the worker process holds
     other_id: str | None = None  # the id written in a file that failed the schema
+    loose: Facts | None = None  # and its Facts, when its id and related ids are valid (validate.loose_facts)
     arts: tuple[tuple[str, int, int, int], ...] = ()  # stats of the artifacts it publishes (cache validity)
     made: "Made | None" = None  # its page and files, made and spooled (then `entry` is dropped)
 
@@ -180,7 +182,7 @@ def env_key(project: Project, history: git_log.History | None = None) -> str:
 
 def _stat(path: Path) -> tuple[int, int, int]:
     st = os.lstat(path)
-    return (st.st_size, st.st_mtime_ns, st.st_ino)
+    return (st.st_size, st.st_mtime_ns, cache.file_id(st))
 
 
 def _artifacts_unchanged(arts: Sequence[tuple[str, int, int, int]], records: Path, stats: "cache.Stats | None") -> bool:
@@ -208,6 +210,7 @@ def process(project: Project, file: Path, st: tuple[int, int, int], check_signat
     scanned.source, scanned.record = src, rec
     if rec is None:
         scanned.other_id = written_id(src)
+        scanned.loose = loose_facts(src)
         return scanned
     scanned.facts = Facts.of(src, rec)
     if want_entry and not any(p.severity == "error" for p in scanned.problems):
@@ -268,6 +271,7 @@ def _plain(s: Scanned) -> tuple[Any, ...]:
         s.name, s.stat, _problem_rows(s.problems),
         tuple(f) if f else None,
         s.other_id, s.summary.freeze() if s.summary else None, s.summary.spans if s.summary else None, s.arts,
+        tuple(s.loose) if s.loose else None,
     )
 
 
@@ -279,7 +283,7 @@ def _record_stats(records: Path) -> list[tuple[str, tuple[int, int, int]]]:
             if e.name.endswith(".md"):
                 try:
                     st = e.stat(follow_symlinks=False)
-                    found.append((e.name, (st.st_size, st.st_mtime_ns, st.st_ino)))
+                    found.append((e.name, (st.st_size, st.st_mtime_ns, cache.file_id(st))))
                 except OSError:
                     found.append((e.name, (-1, -1, -1)))
     return sorted(found)
@@ -322,7 +326,7 @@ def _problems(scanned: Sequence[Scanned]) -> list[Problem]:
 
 def _registry_problems(scanned: Sequence[Scanned]) -> list[Problem]:
     other_ids = frozenset(i for s in scanned if s.facts is None for i in [s.other_id] if i)
-    return registry_problems([s.facts for s in scanned if s.facts is not None], other_ids)
+    return registry_problems([s.facts for s in scanned if s.facts is not None], other_ids, [s.loose for s in scanned if s.loose is not None])
 
 
 def check(project: Project, strict: bool = False) -> Report:
@@ -353,7 +357,13 @@ def summarize(e: Entry, config: Config, r: Renderer, facts: Facts, blob: "cache.
 
 def build(project: Project, strict: bool = False, search: bool | None = None, stats: "cache.Stats | None" = None) -> Report:
     """Check, then render and write the site; site/ is untouched unless every record is valid.
-    `stats`: what cache.fingerprint found under the records folder, when it just ran."""
+    `stats`: what cache.fingerprint found under the records folder, when it just ran.
+    One build at a time per output folder: under its lock (cache.build_lock), waiting for it."""
+    with cache.build_lock(project.out):
+        return _build(project, strict, search, stats)
+
+
+def _build(project: Project, strict: bool, search: bool | None, stats: "cache.Stats | None") -> Report:
     out, config = project.out, project.config
     recover(out)
     history = git_log.read(project.records)  # one `git log` for every record's History section
@@ -635,10 +645,11 @@ def _start_worker(project: Project, r: Renderer, todo: list[tuple[Path, tuple[in
 
 def _remote(t: tuple[Any, ...], texts: "cache.TextFile | None") -> Scanned:
     """A record the worker process holds, from _plain's values; its texts are in `texts`."""
-    name, st, problems, facts, other_id, frozen, spans, arts = t
+    name, st, problems, facts, other_id, frozen, spans, arts, loose = t
     summary = Summary(frozen, texts, spans) if frozen is not None and texts is not None else None
     f = Facts._make(facts) if facts else None
     s = Scanned(name, tuple(st), _thaw_problems(problems), summary, f, remote=(arts, problems), other_id=other_id)  # type: ignore[arg-type]
+    s.loose = Facts._make(loose) if loose else None
     return s
 
 
@@ -916,7 +927,8 @@ def _pagefind(cmd: list[str] | None, report: Report) -> bool:
     linux = sys.platform.startswith("linux")
     proc = subprocess.run(cmd, capture_output=True, text=True, preexec_fn=_die_with_parent if linux else None)
     if proc.returncode != 0:
-        raise RuntimeError(f"pagefind failed: {proc.stderr.strip() or proc.stdout.strip()}")
+        # most often the environment (a full disk): reported in one line like any OSError (issue 15)
+        raise OSError(errno.EIO, f"Pagefind failed: {proc.stderr.strip() or proc.stdout.strip()}", cmd[cmd.index("--site") + 1])
     if proc.stderr.strip():
         print(proc.stderr.strip(), file=sys.stderr)
     return True

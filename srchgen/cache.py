@@ -20,6 +20,7 @@ This module imports only the standard library: the no-op path must stay cheap.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import itertools
 import marshal
@@ -28,12 +29,18 @@ import os
 import stat
 import sys
 import tempfile
+import time
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable, Iterator
 
 from srchgen import __version__, git_log
 
-FORMAT = 8
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - not POSIX: builds are not serialized there
+    fcntl = None  # type: ignore[assignment]
+
+FORMAT = 9
 DIR = ".srchgen-cache"
 _DEPENDENCIES = ("cmarkgfm", "nh3", "jinja2", "markupsafe", "pydantic", "pyyaml", "pagefind-bin")
 
@@ -67,15 +74,21 @@ def _walk_stats(root: Path, h: "hashlib._Hash", keep: Stats | None = None) -> No
                 st = e.stat(follow_symlinks=False)
             except OSError:
                 continue
-            lines.append(f"{e.path}\0{st.st_mode}\0{st.st_size}\0{st.st_mtime_ns}\0{st.st_ino}\n")
+            lines.append(f"{e.path}\0{st.st_mode}\0{st.st_size}\0{st.st_mtime_ns}\0{file_id(st)}\n")
             if keep is not None:
-                keep[e.path[cut:]] = (st.st_size, st.st_mtime_ns, st.st_ino)
+                keep[e.path[cut:]] = (st.st_size, st.st_mtime_ns, file_id(st))
             if stat.S_ISDIR(st.st_mode):
                 stack.append(e.path)
     h.update("".join(lines).encode("utf-8", "surrogateescape"))
 
 
 _name = operator.attrgetter("name")
+
+
+def file_id(st: os.stat_result) -> int:
+    """A file's inode, negated while it has other hard links: an artifact linked (or unlinked)
+    elsewhere after a build is checked again, since hard-linked artifacts are refused (issue 15)."""
+    return -st.st_ino if st.st_nlink > 1 and not stat.S_ISDIR(st.st_mode) else st.st_ino
 
 
 def theme_root() -> Path:
@@ -139,9 +152,26 @@ def _read(path: Path) -> Any:
 def _write(path: Path, value: Any) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + f".tmp-{os.getpid()}")
-    with open(tmp, "wb") as f:
-        f.write(marshal.dumps(value))
-    os.replace(tmp, path)
+    with _replacing(tmp, path):
+        with open(tmp, "wb") as f:
+            f.write(marshal.dumps(value))
+
+
+@contextlib.contextmanager
+def _replacing(tmp: Path, path: Path) -> Iterator[None]:
+    """Write `tmp`, then rename it to `path`; when that fails (a full disk, a read-only folder)
+    the half-written tmp is removed and the error names `path` (issue 15)."""
+    try:
+        yield
+        os.replace(tmp, path)
+    except OSError as e:
+        try:
+            tmp.unlink()
+        except OSError:
+            pass
+        if e.filename is None or e.filename2 is not None or str(e.filename) == str(tmp):
+            e.filename, e.filename2 = str(path), None
+        raise
 
 
 def noop_messages(out: Path, fp: str) -> list[str] | None:
@@ -155,14 +185,15 @@ def noop_messages(out: Path, fp: str) -> list[str] | None:
     return list(messages) if isinstance(messages, list) else None
 
 
-def save_noop(out: Path, fp: str, messages: list[str], site: tuple[int, int] | None) -> None:
+def save_noop(out: Path, fp: str, messages: list[str], site: tuple[Any, ...] | None) -> None:
     _write(cache_dir(out) / "noop", {"format": FORMAT, "fingerprint": fp, "messages": messages, "site": site})
 
 
 def forget_noop(out: Path) -> None:
+    """Drop the no-op record before a build; a cache that cannot forget it fails the build (it must not vouch)."""
     try:
         os.unlink(cache_dir(out) / "noop")
-    except OSError:
+    except FileNotFoundError:
         pass
 
 
@@ -195,7 +226,7 @@ def _write_chunked(path: Path, value: dict[str, Any]) -> None:
     thousand items at a time, then None (a whole file ends with it). The 100,000-record state
     is ~150 MB as one marshal string; in chunks no build holds more than a few MB of it."""
     tmp = path.with_name(path.name + f".tmp-{os.getpid()}")
-    with open(tmp, "wb") as f:
+    with _replacing(tmp, path), open(tmp, "wb") as f:
 
         def put(v: Any) -> None:
             data = marshal.dumps(v)
@@ -210,7 +241,6 @@ def _write_chunked(path: Path, value: dict[str, Any]) -> None:
                     chunk = {name: _frozen_as_bytes(row) for name, row in chunk.items()}
                 put((key, chunk))
         put(None)
-    os.replace(tmp, path)
 
 
 def _read_chunked(path: Path) -> dict[str, Any] | None:
@@ -313,15 +343,23 @@ class Spool:
     process dies, read back by span with pread, so the bytes do not count in the build's memory."""
 
     def __init__(self, out: Path):
-        folder = cache_dir(out)
-        folder.mkdir(parents=True, exist_ok=True)
-        self.file = tempfile.TemporaryFile(dir=folder)
+        self.folder = cache_dir(out)
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            self.file = tempfile.TemporaryFile(dir=self.folder)
+        except OSError as e:
+            e.filename, e.filename2 = str(self.folder), None  # not the random name it tried
+            raise
         self.size = 0
 
     def add(self, data: bytes) -> Span:
         view, start = memoryview(data), self.size
-        while view:
-            view = view[os.write(self.file.fileno(), view) :]
+        try:
+            while view:
+                view = view[os.write(self.file.fileno(), view) :]
+        except OSError as e:  # a full disk: os.write names no file
+            e.filename = str(self.folder)
+            raise
         self.size += len(data)
         return (start, self.size)
 
@@ -359,8 +397,12 @@ class TextBlob:
         for t in texts:
             spans.append((self.size, self.size + len(t)))
             view = memoryview(t)
-            while view:
-                view = view[os.write(self.main.fd, view) :]
+            try:
+                while view:
+                    view = view[os.write(self.main.fd, view) :]
+            except OSError as e:  # a full disk: os.write names no file
+                e.filename = str(self.main.path)
+                raise
             self.size += len(t)
         return tuple(spans)
 
@@ -395,14 +437,23 @@ class TextBlob:
     def _compact(self, rows: dict[str, tuple[Any, ...]]) -> None:
         name = f"texts-{os.urandom(8).hex()}"  # a new name: the old state never points at a half-written file
         offset = 0
-        with open(self.dir / name, "wb", buffering=1 << 20) as f:
-            for key, row in rows.items():
-                spans = []
-                for span in row[4]:
-                    f.write(self.main.read(span))
-                    spans.append((offset, offset + span[1] - span[0]))
-                    offset += span[1] - span[0]
-                rows[key] = (*row[:4], tuple(spans), *row[5:])
+        path = self.dir / name
+        try:
+            with open(path, "wb", buffering=1 << 20) as f:
+                for key, row in rows.items():
+                    spans = []
+                    for span in row[4]:
+                        f.write(self.main.read(span))
+                        spans.append((offset, offset + span[1] - span[0]))
+                        offset += span[1] - span[0]
+                    rows[key] = (*row[:4], tuple(spans), *row[5:])
+        except OSError as e:  # the build fails; its rows are not saved
+            try:
+                path.unlink(missing_ok=True)
+            except OSError:
+                pass
+            e.filename, e.filename2 = str(path), None
+            raise
         self.name = name
 
 
@@ -426,13 +477,120 @@ def forget_state(out: Path) -> None:
     """Drop the state before site/ is changed in place; it is saved again once the update is whole."""
     try:
         os.unlink(cache_dir(out) / "state")
-    except OSError:
-        pass
+    except FileNotFoundError:
+        pass  # any other failure stops the build before site/ is touched
 
 
-def site_identity(out: Path) -> tuple[int, int] | None:
+def site_identity(out: Path) -> tuple[Any, ...] | None:
+    """What is on disk at site/, cheaply: the folder, and every top-level entry's name, inode,
+    size and mtime (a folder's mtime changes when an entry is added or removed in it). The
+    cache vouches for a site only while this is what the build that saved it left (issue 15:
+    a site gutted behind the cache's back is rebuilt, not called up to date)."""
     try:
         st = os.stat(out)
+        with os.scandir(out) as it:
+            entries = sorted(it, key=_name)
+            listing = [(e.name, *_ident(e.stat(follow_symlinks=False))) for e in entries]
     except OSError:
         return None
-    return (st.st_dev, st.st_ino)
+    return (st.st_dev, st.st_ino, st.st_mtime_ns, hashlib.sha256(repr(listing).encode("utf-8", "surrogateescape")).hexdigest())
+
+
+def _ident(st: os.stat_result) -> tuple[int, int, int]:
+    return (st.st_ino, st.st_size, st.st_mtime_ns)
+
+
+# --------------------------------------------------------------------------- one build at a time (issue 15)
+
+LOCK = "lock"
+
+
+class Busy(Exception):
+    """Another live process holds the build lock (`holder`: its pid and output folder, when known)."""
+
+    def __init__(self, pid: int | None, out: str | None):
+        super().__init__(pid, out)
+        self.pid, self.out = pid, out
+
+
+_held: dict[str, int] = {}  # lock file -> how many times this process entered it
+
+
+def _holder(fd: int) -> Busy:
+    """Who holds the lock, as it wrote in the lock file (pid None: not written yet, or not alive)."""
+    try:
+        text = os.pread(fd, 4096, 0).decode("utf-8", "replace")
+    except OSError:
+        text = ""
+    pid, _, out = text.partition("\t")
+    number = int(pid) if pid.isdigit() else None
+    if number is not None:
+        try:
+            os.kill(number, 0)
+        except ProcessLookupError:  # a killed holder's line, about to be overwritten by the new one
+            number = None
+        except OSError:
+            pass
+    return Busy(number, out.strip() or None)
+
+
+def _try_lock(fd: int) -> bool:
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        return True
+    except BlockingIOError:
+        return False
+
+
+@contextlib.contextmanager
+def build_lock(out: Path, wait: bool = True, waiting: Callable[[Busy], None] | None = None) -> Iterator[None]:
+    """Hold the exclusive build lock of the output folder's cache (`.srchgen-cache/lock`, flock)
+    from the first read of the cache to its last write: two builds never recover, stage, swap
+    or save over each other. A second build waits (after telling `waiting` who holds it), or
+    with `wait=False` raises Busy. Re-entered freely by the process that holds it (the CLI
+    holds it around build()). The kernel drops the lock when its holder dies, so a killed
+    build never leaves it taken, and whatever a holder finds beside site/ (site.tmp-*,
+    site.old-*, a journal) was left by a build that is no longer running."""
+    path = cache_dir(out) / LOCK
+    key = os.path.abspath(path)
+    if fcntl is None:
+        yield
+        return
+    if key in _held:
+        _held[key] += 1
+        try:
+            yield
+        finally:
+            _held[key] -= 1
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o644)
+    try:
+        locked = _try_lock(fd)
+        busy = _holder(fd) if not locked else None
+        for _ in range(100):  # a holder that has just taken the lock writes its pid at once: wait for it a moment
+            if locked or (busy is not None and busy.pid is not None):
+                break
+            time.sleep(0.01)
+            locked = _try_lock(fd)
+            busy = _holder(fd) if not locked else None
+        if busy is not None:
+            if not wait:
+                raise busy
+            if waiting is not None:
+                waiting(busy)
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        line = f"{os.getpid()}\t{os.path.abspath(out)}\n".encode("utf-8", "surrogateescape")
+        os.pwrite(fd, line, 0)
+        os.ftruncate(fd, len(line))
+        _held[key] = 1
+        try:
+            yield
+        finally:
+            del _held[key]
+            try:
+                os.ftruncate(fd, 0)  # no stale pid for the next waiter to name
+            except OSError:
+                pass
+    finally:
+        os.close(fd)  # releases the lock

@@ -5,6 +5,7 @@ Exit codes: 0 ok, 1 invalid records (or a failed build), 2 usage or config error
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import sys
@@ -35,16 +36,10 @@ def _fail_usage(problems: list["Problem"]) -> NoReturn:
     sys.exit(2)
 
 
-def make_project(records: str | None, out: str | None, **overrides: Any) -> "Project":
-    from srchgen.build import Project
-    from srchgen.config import load_config
-    from srchgen.errors import ConfigError
-
+def _folders(records: str | None, out: str | None) -> tuple[Path, Path]:
+    """The records and output folders; a usage error (exit 2) when records/ is missing or the
+    output would overwrite the project or its records."""
     root = Path.cwd()
-    try:
-        config = load_config(root, **overrides)
-    except ConfigError as e:
-        _fail_usage(e.problems)
     records_dir = Path(records) if records else root / "records"
     if not records_dir.is_dir():
         raise click.UsageError(f"records directory not found: {records or 'records'} (run in a registry folder or pass --records)")
@@ -52,6 +47,29 @@ def make_project(records: str | None, out: str | None, **overrides: Any) -> "Pro
     r_out, r_rec = out_dir.resolve(), records_dir.resolve()
     if r_out == root.resolve() or r_out == r_rec or r_out in r_rec.parents or r_rec in r_out.parents:
         raise click.UsageError(f"--out {out or 'site'} would overwrite the project or its records; choose a separate folder such as site/")
+    return records_dir, out_dir
+
+
+def make_project(records: str | None, out: str | None, **overrides: Any) -> "Project":
+    from srchgen.build import Project
+    from srchgen.config import load_config
+    from srchgen.errors import ConfigError
+
+    from srchgen.config import normalize_base_url
+
+    root = Path.cwd()
+    try:  # an option's mistake is the option's, not pyproject.toml's (issue 15)
+        normalize_base_url(overrides.get("base_url"))
+    except ValueError:
+        raise click.BadParameter(
+            f"{overrides['base_url']!r} is not an absolute http(s) URL; write it with its scheme, such as https://org.github.io/repo/",
+            param_hint="'--base-url'",
+        ) from None
+    try:
+        config = load_config(root, **overrides)
+    except ConfigError as e:
+        _fail_usage(e.problems)
+    records_dir, out_dir = _folders(records, out)
     display = records if records and not Path(records).is_absolute() else shown(records_dir)
     return Project(root=root, records=records_dir, out=out_dir, config=config, records_display=display.rstrip("/") or ".")
 
@@ -88,15 +106,70 @@ def main() -> None:
 @click.option("--base-url", metavar="URL", help="Absolute URL the site is served from (overrides base_url).")
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
 @click.option("--no-search", is_flag=True, help="Skip the Pagefind search index.")
-def build_cmd(records: str | None, out: str | None, base_url: str | None, strict: bool, no_search: bool) -> None:
+@click.option("--no-wait", is_flag=True, help="When another build of the same output folder is running, exit 2 at once instead of waiting for it.")
+def build_cmd(records: str | None, out: str | None, base_url: str | None, strict: bool, no_search: bool, no_wait: bool) -> None:
     """Validate every record and write the site (nothing is written if any record is invalid).
 
     Unchanged records, pages and files are reused from the cache in .srchgen-cache/ beside the
-    output folder; when no input changed at all the build stops at once.
+    output folder; when no input changed at all the build stops at once. One build of an
+    output folder runs at a time: a second one waits for the first (or, with --no-wait, exits 2).
     """
+    records_dir, out_dir = _folders(records, out)
+
+    def waiting(busy: cache.Busy) -> None:
+        click.echo(f"waiting for another build of {_busy_site(busy, out_dir)} ({_busy_pid(busy)})…", err=True)
+
+    try:
+        with cache.build_lock(out_dir, wait=not no_wait, waiting=waiting):
+            _build_locked(records, out, records_dir, out_dir, base_url, strict, no_search)
+    except cache.Busy as busy:
+        click.echo(f"srchgen: another build of {_busy_site(busy, out_dir)} is running ({_busy_pid(busy)}); not waiting (--no-wait)", err=True)
+        sys.exit(2)
+    except OSError as e:  # the one place environment faults of a build are reported (issue 15)
+        click.echo(f"srchgen: {environment_fault(e, out_dir)}", err=True)
+        sys.exit(1)
+
+
+_WRITING = frozenset({errno.ENOSPC, errno.EROFS, errno.EDQUOT, errno.EFBIG})
+
+
+def environment_fault(e: OSError, out_dir: Path) -> str:
+    """A full disk, a read-only or unwritable folder as one line: `cannot write site/index.html:
+    read-only file system`. A staging tree's file is named as the site/ file it was to become;
+    site/ itself is left old or new by the build (write.py), never a mix."""
+    name = e.filename2 if e.filename2 is not None else e.filename
+    reason = e.strerror or str(e)
+    reason = reason[:1].lower() + reason[1:]
+    if name is None:
+        return f"cannot write {shown(out_dir)}/: {reason}"
+    path = Path(os.path.abspath(os.fsdecode(name)))
+    parent = Path(os.path.abspath(out_dir)).parent
+    site = out_dir.name
+    ours = False
+    if path.is_relative_to(parent) and path != parent:
+        first, *rest = path.relative_to(parent).parts
+        ours = first == cache.DIR or first == site or first.startswith(f"{site}.")
+        if first.startswith((f"{site}.tmp-", f"{site}.old-")):
+            from srchgen.write import BACKUP
+
+            rest = rest[1:] if rest[:1] == [BACKUP] else rest
+            path = parent.joinpath(site, *rest)
+    verb = "write" if ours or e.errno in _WRITING else "read"
+    text = shown(path) + ("/" if path.is_dir() else "")
+    return f"cannot {verb} {text}: {reason}"
+
+
+def _busy_site(busy: "cache.Busy", out_dir: Path) -> str:
+    return f"{shown(Path(busy.out) if busy.out else out_dir)}/"
+
+
+def _busy_pid(busy: "cache.Busy") -> str:
+    return f"pid {busy.pid}" if busy.pid is not None else "pid unknown"
+
+
+def _build_locked(records: str | None, out: str | None, records_dir: Path, out_dir: Path, base_url: str | None, strict: bool, no_search: bool) -> None:
+    """The build, from the first read of the cache to its last write, under the build lock."""
     root = Path.cwd()
-    records_dir = Path(records) if records else root / "records"
-    out_dir = Path(out) if out else root / "site"
     options = [f"records={records}", f"base_url={base_url}", f"strict={strict}", f"search={not no_search}"]
     stats: cache.Stats = {}
     fp = cache.fingerprint(root, records_dir, out_dir, options, stats)

@@ -103,8 +103,7 @@ class Config(BaseModel):
     @field_validator("base_url")
     @classmethod
     def _base_url(cls, v: str | None) -> str | None:
-        url = _url(v, "https?", "base_url must be an absolute http(s) URL such as https://org.github.io/repo/")
-        return url if url is None or url.endswith("/") else url + "/"
+        return normalize_base_url(v)
 
     @field_validator("repository")
     @classmethod
@@ -140,6 +139,12 @@ def _url(v: str | None, scheme: str, message: str) -> str | None:
     if not re.fullmatch(rf"{scheme}://[^/\s?#]+(/[^\s?#]*)?", v):
         raise ValueError(message)
     return v
+
+
+def normalize_base_url(v: str | None) -> str | None:
+    """base_url with a trailing slash (None when empty); ValueError when it is not an absolute http(s) URL."""
+    url = _url(v, "https?", "base_url must be an absolute http(s) URL such as https://org.github.io/repo/")
+    return url if url is None or url.endswith("/") else url + "/"
 
 
 def _key_line(text: str, key: str) -> tuple[int, int]:

@@ -36,6 +36,14 @@ def _die_with_parent() -> None:
         pass
 
 
+def _os_error(e: OSError) -> tuple[int, str, str | None, str | None]:
+    """An OSError as plain values for the pipe (marshal)."""
+    def name(v: object) -> str | None:
+        return None if v is None else os.fsdecode(v)  # type: ignore[arg-type]
+
+    return (e.errno or 0, e.strerror or str(e), name(e.filename), name(e.filename2))
+
+
 class Worker:
     """The forked half of a clean build. `phase1` runs in the child right after the fork."""
 
@@ -54,10 +62,10 @@ class Worker:
                 message = marshal.load(inbox)
                 if message is not None:
                     self._send(outbox, ("ok", phase2(message)))
-            except BaseException:  # reported to the parent, which raises it
+            except BaseException as e:  # reported to the parent, which raises it
                 code = 1
-                try:
-                    self._send(outbox, ("error", traceback.format_exc()))
+                try:  # an OSError (a full disk) crosses as itself: the CLI reports it in one line
+                    self._send(outbox, ("oserror", _os_error(e)) if isinstance(e, OSError) else ("error", traceback.format_exc()))
                 except BaseException:
                     pass
             finally:
@@ -79,6 +87,10 @@ class Worker:
         except (EOFError, ValueError, TypeError):
             self.close()
             raise RuntimeError("the build's worker process ended unexpectedly") from None
+        if status == "oserror":
+            self.close()
+            number, reason, name, name2 = value
+            raise OSError(number, reason, name, None, name2)
         if status != "ok":
             self.close()
             raise RuntimeError(f"the build's worker process failed:\n{value}")
@@ -101,7 +113,7 @@ class Worker:
     def abort(self) -> None:
         try:
             self.send(None)
-        except OSError:
+        except (OSError, ValueError):  # ValueError: closed already, after the worker reported a failure
             pass
         self.close()
 

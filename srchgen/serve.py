@@ -22,6 +22,7 @@ import tempfile
 import threading
 import time
 import traceback
+import urllib.parse
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
@@ -32,6 +33,8 @@ from srchgen.errors import ConfigError
 
 HOST = "127.0.0.1"
 PREFIX = "/__srchgen/"
+MAX_URL = 2048  # longer request paths get 414, as do names longer than the file system allows
+NAME_MAX = 255
 RELOAD_JS = b"""// srchgen serve: reload when a new build is ready (injected by the server only).
 (function () {
   var me = document.currentScript;
@@ -87,6 +90,10 @@ def rebuild(project: Project, base_url: str, search: bool) -> tuple[list[str], l
     current = Project(project.root, project.records, project.out, config, project.records_display)
     try:
         report = build(current, search=search)
+    except OSError as exc:  # a full disk, an unwritable temporary folder: one line, as `srchgen build` says it
+        from srchgen.cli import environment_fault
+
+        return [f"srchgen: {environment_fault(exc, current.out)}"], [], 0
     except Exception as exc:  # noqa: BLE001 - shown in the page and the terminal, the server keeps running
         return [template_problem(exc)], [], 0
     return [str(p) for p in report.errors], [str(p) for p in report.warnings], report.files
@@ -131,9 +138,38 @@ def make_handler(state: State) -> type[http.server.SimpleHTTPRequestHandler]:
         def do_HEAD(self) -> None:
             self.do_GET()
 
+        def send_response(self, code: int, message: str | None = None) -> None:
+            self.started = True
+            super().send_response(code, message)
+
         def do_GET(self) -> None:
+            """Every request gets an answer (issue 15): 414 for an over-long path, 404 for a
+            malformed one or one the file system refuses, never a traceback."""
+            self.started = False
+            try:
+                self._get()
+            except (BrokenPipeError, ConnectionResetError):
+                self.close_connection = True  # the client left
+            except (OSError, ValueError):
+                if self.started:
+                    self.close_connection = True  # mid-answer: all that can be done is to stop
+                else:
+                    self._not_found(state.snapshot()[0])
+
+        def _not_found(self, version: int) -> None:
+            missing = state.site / "404.html"
+            if missing.is_file():
+                return self._send(404, self._inject(missing.read_bytes(), version), "text/html; charset=utf-8")
+            return self._send(404, b"Not found\n", "text/plain; charset=utf-8")
+
+        def _get(self) -> None:
             version, problems = state.snapshot()
             path = self.path.split("?", 1)[0].split("#", 1)[0]
+            decoded = urllib.parse.unquote(path, errors="strict")  # %ff: UnicodeDecodeError, a ValueError: 404
+            if len(path) > MAX_URL or any(len(part.encode("utf-8", "surrogateescape")) > NAME_MAX for part in decoded.split("/")):
+                return self._send(414, b"URI too long\n", "text/plain; charset=utf-8")
+            if "\x00" in decoded or not path.startswith("/"):
+                return self._not_found(version)
             if path == PREFIX + "version":
                 return self._send(200, json.dumps({"version": version, "ok": not problems}).encode(), "application/json")
             if path == PREFIX + "reload.js":
@@ -152,9 +188,7 @@ def make_handler(state: State) -> type[http.server.SimpleHTTPRequestHandler]:
             if local.suffix == ".html" and local.is_file():
                 return self._send(200, self._inject(local.read_bytes(), version), "text/html; charset=utf-8")
             if not local.exists():
-                missing = state.site / "404.html"
-                if missing.is_file():
-                    return self._send(404, self._inject(missing.read_bytes(), version), "text/html; charset=utf-8")
+                return self._not_found(version)
             return super().do_GET()
 
         @staticmethod

@@ -216,8 +216,33 @@ def _yaml_problem(e: yaml.YAMLError, offset: int, text: str = "") -> tuple[Posit
     if context and cmark is not None and mark is not None and cmark.line != mark.line:
         context = f"{context} started at line {cmark.line + offset + 1}"
     msg = f"invalid YAML: {problem}" + (f" ({context})" if context else "")
+    if mark is not None and "mapping values are not allowed" in problem:
+        deeper = _deeper_than_above(lines, mark.line, offset)
+        if deeper:
+            return Position(mark.line + offset + 1, deeper[0]), f"{msg}; {deeper[1]}"
     hint = next((h for k, h in _YAML_HINTS if k in problem), None)
     return pos, msg + (f"; {hint}" if hint else "")
+
+
+_KEY_LINE = re.compile(r"( *)([^\s#:][^:#]*):(?:[ \t]+(\S.*))?$")
+
+
+def _deeper_than_above(lines: list[str], n: int, offset: int) -> tuple[int, str] | None:
+    """'key: value' on line n indented deeper than the 'key: value' above it: YAML reads it as
+    more of that value, and libyaml then calls the ': ' a mapping value in the wrong place. The
+    real fault is the indentation (issue 15); returns (column, hint) when that is the case."""
+    if n >= len(lines) or n == 0:
+        return None
+    here = _KEY_LINE.match(lines[n])
+    above = next((lines[i] for i in range(n - 1, -1, -1) if lines[i].strip() and not lines[i].lstrip().startswith("#")), None)
+    there = _KEY_LINE.match(above) if above is not None else None
+    if not (here and there and there.group(3) and len(here.group(1)) > len(there.group(1))):
+        return None
+    key, width, above_key, above_width = here.group(2).strip(), len(here.group(1)), there.group(2).strip(), len(there.group(1))
+    return width + 1, (
+        f"wrong indentation: '{key}' is indented {width} spaces, '{above_key}' above it {above_width}; "
+        f"keys of one mapping start in the same column (or, if the value has ': ' in it, quote it)"
+    )
 
 
 def _anchor_check(text: str, offset: int) -> tuple[Position, str] | None:
@@ -387,6 +412,9 @@ def _stat_artifact(records_dir: Path, rel: str, p: PurePosixPath) -> ArtifactFac
         return ArtifactFact(rel, "is a folder; name a file inside it")
     if not current.is_file():
         return ArtifactFact(rel, "is not a regular file")
+    links = current.stat().st_nlink
+    if links > 1:  # its bytes may be a file outside records/ (git never makes hard links)
+        return ArtifactFact(rel, f"has {links} hard links; attach a copy of the file, not a link to one that may live outside records/")
     h = hashlib.sha256()
     size = 0
     with open(current, "rb") as f:

@@ -108,6 +108,10 @@ def _unquote_hint(src: SourceFile, loc: Path_) -> str:
 
 def _suggest(loc: Path_, key: str) -> str:
     owner = next((m for part in reversed(loc[:-1]) if isinstance(part, str) for m in [_MODELS.get(part)] if m), None)
+    if owner is None and len(loc) == 1 and key not in Record.model_fields:
+        homes = [name for name, model in _MODELS.items() if key in model.model_fields]
+        if len(homes) == 1:  # a key dedented out of its mapping (issue 15)
+            return f"; '{key}' belongs under '{homes[0]}:' (indent it like the keys there)"
     fields = sorted((owner or Record).model_fields)
     near = difflib.get_close_matches(key, fields, n=1, cutoff=0.6)
     return f"; did you mean '{near[0]}'?" if near else f"; expected one of: {', '.join(fields)}"
@@ -207,6 +211,10 @@ def check_schema(src: SourceFile) -> tuple[Record | None, list[Problem]]:
         return Record.model_validate(src.data), []
     except ValidationError as e:
         errors = e.errors(include_url=False)
+    return None, _explain_all(src, errors)  # type: ignore[arg-type]
+
+
+def _explain_all(src: SourceFile, errors: list[dict[str, Any]]) -> list[Problem]:
     # A misspelt key (reveiw:) is one mistake: report it once, as the unknown key with its
     # suggestion, not also as the required key it was meant to be.
     typos: set[tuple[Path_, Any]] = set()
@@ -221,8 +229,37 @@ def check_schema(src: SourceFile) -> tuple[Record | None, list[Problem]]:
             m = re.match(r"; did you mean '(.*)'\?", text)
             if m:
                 typos.add((loc[:-1], m.group(1)))
+            home = re.match(r"; '(.*)' belongs under '(.*):'", text)
+            if home:  # so not also "missing required key 'score' under 'review'"
+                typos.add(((home.group(2),), home.group(1)))
     kept = [err for err in errors if not (err["type"] == "missing" and (tuple(err["loc"][:-1]), err["loc"][-1]) in typos)]
-    return None, [explain(err, src, suggestions.get(tuple(err["loc"]))) for err in kept]  # type: ignore[arg-type]
+    return [explain(err, src, suggestions.get(tuple(err["loc"]))) for err in kept]
+
+
+# Valid stand-ins for required fields that failed the schema, so the other fields can still be
+# checked (issue 15); every rule that reads a field in `bad` is skipped, so none is ever judged.
+_STAND_INS: dict[str, Any] = {
+    "manifest": "paper-manifest-v1.1", "id": "SRCH:00000000", "research_question": "-", "submitted": dt.date(1970, 1, 1),
+    "section": "research", "review": {"score": 0.0}, "claims": {"source_grounded": 0}, "publisher": "-", "report_artifact": False,
+}
+
+
+def partial_record(src: SourceFile) -> tuple[Record, frozenset[str]] | None:
+    """A record that failed the schema, with its failing top-level fields (`bad`) replaced by
+    stand-ins or dropped: the fields that are valid on their own, for the rules that read only
+    them (issue 15: a score written as text no longer hides a future date). None when the
+    front matter is not usable even so."""
+    try:
+        Record.model_validate(src.data)
+        return None
+    except ValidationError as e:
+        bad = frozenset(str(err["loc"][0]) for err in e.errors(include_url=False) if err["loc"])
+    data = {k: v for k, v in src.data.items() if k not in bad and k in Record.model_fields}
+    data.update((k, v) for k, v in _STAND_INS.items() if k in bad)
+    try:
+        return Record.model_validate(data), bad
+    except ValidationError:  # pragma: no cover - the stand-ins are valid
+        return None
 
 
 def _utc_day(t: dt.datetime) -> dt.date:
@@ -232,25 +269,30 @@ def _utc_day(t: dt.datetime) -> dt.date:
 _COMMENTS = re.compile(r"<!--.*?(?:-->|\Z)", re.S)  # an HTML comment renders as nothing
 
 
-def check_record(src: SourceFile, rec: Record, config: Config) -> list[Problem]:
-    """Rules across the fields of one record."""
+def check_record(src: SourceFile, rec: Record, config: Config, bad: frozenset[str] = frozenset()) -> list[Problem]:
+    """Rules across the fields of one record; a rule that reads a field in `bad` (one that
+    failed the schema: see partial_record) is skipped."""
     out: list[Problem] = []
 
     def err(loc: Path_, msg: str, key: bool = False) -> None:
         out.append(Problem.at(src.path, src.key_pos(loc) if key else src.value_pos(loc), msg))
 
+    def ok(*fields: str) -> bool:
+        return not bad.intersection(fields)
+
     today = config.today
     if not HEX_RE.fullmatch(src.stem):
-        out.append(Problem(src.path, 1, 1, f"file name must be the record's 8 upper-case hex digits, e.g. {rec.hex}.md"))
-    elif rec.hex != src.stem:
+        example = f", e.g. {rec.hex}.md" if ok("id") else ""
+        out.append(Problem(src.path, 1, 1, f"file name must be the record's 8 upper-case hex digits{example}"))
+    elif rec.hex != src.stem and ok("id"):
         err(("id",), f"id: {rec.id} does not match the file name {src.name}; the file must be {rec.hex}.md or the id SRCH:{src.stem}")
     out.extend(_check_abstract(src))
-    if rec.submitted > today:
+    if rec.submitted > today and ok("submitted"):
         err(("submitted",), f"submitted: {rec.submitted.isoformat()} is in the future (today is {today.isoformat()})")
-    if rec.doi is not None and rec.registered is False:
+    if rec.doi is not None and rec.registered is False and ok("doi", "registered"):
         err(("registered",), "registered: a record with a DOI is registered; remove 'registered: false' or the DOI")
     for i, rid in enumerate(rec.related):
-        if rid == rec.id:
+        if rid == rec.id and ok("id"):
             err(("related", i), f"related[{i}]: a record cannot be related to itself ({rid})")
     for i, art in enumerate(rec.artifacts):
         fact = src.artifacts.get(art.path)
@@ -263,11 +305,11 @@ def check_record(src: SourceFile, rec: Record, config: Config) -> list[Problem]:
     ev = rec.gate_evaluation
     if ev is not None:
         day = _utc_day(ev.evaluated)
-        if day < rec.submitted:
+        if day < rec.submitted and ok("submitted"):
             err(("gate_evaluation", "evaluated"), f"gate_evaluation.evaluated: {day.isoformat()} is before submitted ({rec.submitted.isoformat()})")
         if day > today:
             err(("gate_evaluation", "evaluated"), f"gate_evaluation.evaluated: {day.isoformat()} is in the future (today is {today.isoformat()})")
-        if not sufficient_artifacts(rec):
+        if not sufficient_artifacts(rec) and ok("artifacts"):
             kinds = sorted({a.kind.value for a in rec.artifacts})
             found = f"found only {', '.join(kinds)}" if kinds else "found no artifacts"
             err(
@@ -275,13 +317,20 @@ def check_record(src: SourceFile, rec: Record, config: Config) -> list[Problem]:
                 f"gate_evaluation: needs a sufficient artifact set: a lean4-proof, or a repro-script together with repro-results ({found})",
                 key=True,
             )
-    out.extend(_check_corrections(src, rec, today))
+    out.extend(_check_corrections(src, rec, today, ok("submitted")))
     return out
 
 
+PLACEHOLDER_MESSAGE = "the abstract is still the placeholder written by 'srchgen new'; replace it with the abstract"
+
+
 def _check_abstract(src: SourceFile) -> list[Problem]:
-    """SPEC §2: a non-empty abstract, the text before the first heading."""
+    """SPEC §2: a non-empty abstract, the text before the first heading, and not the placeholder."""
     abstract = abstract_of(src.body)
+    if lint.PLACEHOLDER in abstract:
+        before = src.body[: abstract.index(lint.PLACEHOLDER)]
+        col = len(before) - (before.rfind("\n") + 1) + 1
+        return [Problem(src.path, src.body_line + before.count("\n"), col, PLACEHOLDER_MESSAGE)]
     if _COMMENTS.sub("", abstract).strip():  # an abstract of only an HTML comment renders as nothing
         return []
     rest = src.body[len(abstract):]
@@ -291,12 +340,12 @@ def _check_abstract(src: SourceFile) -> list[Problem]:
     return [Problem(src.path, max(src.body_line - 1, 1), 1, "the abstract (text before the first heading) is empty; write the abstract below this closing '---' line")]
 
 
-def _check_corrections(src: SourceFile, rec: Record, today: dt.date) -> list[Problem]:
+def _check_corrections(src: SourceFile, rec: Record, today: dt.date, submitted_ok: bool = True) -> list[Problem]:
     out: list[Problem] = []
     previous: dt.date | None = None
     for i, c in enumerate(rec.corrections):
         where = src.value_pos(("corrections", i, "date"))
-        if c.date < rec.submitted:
+        if c.date < rec.submitted and submitted_ok:
             out.append(Problem.at(src.path, where, f"corrections[{i}].date: {c.date.isoformat()} is before submitted ({rec.submitted.isoformat()})"))
         if c.date > today:
             out.append(Problem.at(src.path, where, f"corrections[{i}].date: {c.date.isoformat()} is in the future (today is {today.isoformat()})"))
@@ -357,11 +406,13 @@ class Facts(NamedTuple):
 _FACT_KEYS = {"id": 0, "doi": 1, "question": 2}
 
 
-def check_registry(facts: Sequence[Facts], other_ids: frozenset[str] = frozenset()) -> list[Problem]:
+def check_registry(facts: Sequence[Facts], other_ids: frozenset[str] = frozenset(), loose: Sequence[Facts] = ()) -> list[Problem]:
     """Rules across records: unique ids and DOIs (the later file is reported), existing related ids.
 
     `other_ids` are the ids written in records that failed the schema: they exist (and have their
-    own error), so linking to one is not also reported as an unknown id.
+    own error), so linking to one is not also reported as an unknown id. `loose`: the Facts of
+    records that failed the schema but whose id and related list are valid (loose_facts), whose
+    related ids must exist too.
     """
     out: list[Problem] = []
     ids: dict[str, Facts] = {}
@@ -377,11 +428,19 @@ def check_registry(facts: Sequence[Facts], other_ids: frozenset[str] = frozenset
                 out.append(f.at("doi", f"doi: {f.doi} is already used by {dois[key].path}"))
             else:
                 dois[key] = f
-    for f in facts:
+    for f in [*facts, *loose]:
         for i, rid in enumerate(f.related):
             if rid != f.id and rid not in ids and rid not in other_ids:
                 out.append(f.at(f"related.{i}", f"related[{i}]: no record has the id {rid}"))
     return out
+
+
+def loose_facts(src: SourceFile | None) -> Facts | None:
+    """The Facts of a record that failed the schema, when its id and related list are valid (for check_registry)."""
+    partial = partial_record(src) if src is not None else None
+    if partial is None or partial[1].intersection(("id", "related")) or not partial[0].related:
+        return None
+    return Facts.of(src, partial[0])  # type: ignore[arg-type]
 
 
 SignatureCheck = Callable[[SourceFile, Record], list[Problem]]
@@ -391,6 +450,9 @@ def validate_one(src: SourceFile, config: Config, check_signature: SignatureChec
     """Every rule of one record alone: schema, cross-field rules, signature, per-record lints."""
     rec, found = check_schema(src)
     if rec is None:
+        partial = partial_record(src)
+        if partial is not None:  # every error of the record in one run (issue 15)
+            found = found + check_record(src, partial[0], config, partial[1])
         return None, found
     found = check_record(src, rec, config)
     if rec.gate_evaluation is not None and check_signature is not None:
@@ -412,14 +474,15 @@ def validate(
             valid.append(Valid(src, rec))
     passed = {id(v.source) for v in valid}
     schema_failed = frozenset(i for src in sources if id(src) not in passed for i in [written_id(src)] if i)
-    problems.extend(registry_problems([Facts.of(v.source, v.record) for v in valid], schema_failed))
+    loose = [f for src in sources if id(src) not in passed for f in [loose_facts(src)] if f is not None]
+    problems.extend(registry_problems([Facts.of(v.source, v.record) for v in valid], schema_failed, loose))
     bad = {p.path for p in problems if p.severity == "error"}
     return [v for v in valid if v.source.path not in bad], problems
 
 
-def registry_problems(facts: Sequence[Facts], other_ids: frozenset[str] = frozenset()) -> list[Problem]:
+def registry_problems(facts: Sequence[Facts], other_ids: frozenset[str] = frozenset(), loose: Sequence[Facts] = ()) -> list[Problem]:
     """Cross-record errors and warnings over every schema-valid record (so a duplicated id is named as such)."""
-    return check_registry(facts, other_ids) + lint.lint_registry(facts)
+    return check_registry(facts, other_ids, loose) + lint.lint_registry(facts)
 
 
 def written_id(src: SourceFile | None) -> str | None:

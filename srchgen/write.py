@@ -66,7 +66,7 @@ def recover(site: Path) -> None:
     put a complete old tree back, drop partial ones."""
     journal = journal_path(site)
     if journal.exists():
-        _roll_forward(site, journal)
+        finish_update(site, journal)
     tmp, old = staging_dirs(site)
     if not site.exists() and old:
         os.rename(old[-1], site)
@@ -105,10 +105,10 @@ def write_site(
         count = _fill(staging, outputs, assets)
         if finish is not None:
             finish(staging)
+        swap_in(staging, site)
     except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
+        shutil.rmtree(staging, ignore_errors=True)  # after a failed swap_in, site/ is the old tree
         raise
-    swap_in(staging, site)
     return count
 
 
@@ -188,6 +188,14 @@ class _Writer:
 
     def _write(self, out: Output) -> None:
         target = os.path.join(self.root, out.path)
+        try:
+            self._write_to(target, out)
+        except OSError as e:  # os.write and copyfile name no file on ENOSPC: say which one
+            if e.filename2 is None and (e.filename is None or out.copy_from is not None):
+                e.filename = target
+            raise
+
+    def _write_to(self, target: str, out: Output) -> None:
         parent = os.path.dirname(target)
         if parent not in self.made:
             os.makedirs(parent, exist_ok=True)
@@ -244,10 +252,17 @@ def apply_changes(
         raise
     journal = journal_path(site)
     tmp = journal.with_name(journal.name + f".tmp-{os.getpid()}")
-    plan = {"staging": staging.name, "paths": [o.path for o in changed], "deleted": deleted, "index": SEARCH_INDEX if index else None}
-    tmp.write_text(json.dumps(plan))
-    os.replace(tmp, journal)  # from here on the update is committed: recover() rolls it forward
-    _roll_forward(site, journal)
+    plan = {"staging": staging.name, "paths": [o.path for o in changed], "deleted": deleted, "index": SEARCH_INDEX if index else None,
+            "added": [o.path for o in changed if not (site / o.path).exists()]}  # what a roll back removes
+    try:
+        tmp.write_text(json.dumps(plan))
+        os.replace(tmp, journal)  # from here on the update is committed: recover() finishes it
+    except OSError as e:
+        e.filename = e.filename or str(tmp)
+        tmp.unlink(missing_ok=True)
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    finish_update(site, journal)
     return count
 
 
@@ -274,10 +289,50 @@ def _link_view(site: Path, staging: Path, view: Path, changed: set[str], deleted
         put(staging / rel, rel)
 
 
+BACKUP = ".backup"  # inside the staging tree: the files an update replaced or deleted, until it is whole
+
+
+def finish_update(site: Path, journal: Path) -> None:
+    """Finish a committed update: forward, or back when a step cannot be done (a read-only
+    file, a full disk), so site/ is the old or the new tree, never a mix (issue 15). Raises
+    the OSError that stopped it; a journal still there means the next build finishes it."""
+    if json.loads(journal.read_text()).get("direction") == "back":
+        _roll_back(site, journal)
+        return
+    try:
+        _roll_forward(site, journal)
+    except OSError:
+        try:
+            _mark_back(journal)
+            _roll_back(site, journal)
+        except OSError:
+            pass  # the journal stays: the next build finishes the update before anything else
+        raise
+
+
+def _mark_back(journal: Path) -> None:
+    """Turn the journal around before undoing anything: a kill while rolling back is rolled back."""
+    tmp = journal.with_name(journal.name + f".tmp-{os.getpid()}")
+    tmp.write_text(json.dumps({**json.loads(journal.read_text()), "direction": "back"}))
+    os.replace(tmp, journal)
+
+
+def _keep_old(target: Path, backup: Path) -> None:
+    """Keep the file an update is about to replace or delete (a hard link: no bytes copied)."""
+    if backup.exists() or not target.exists():
+        return
+    backup.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.link(target, backup)
+    except OSError:
+        shutil.copy2(target, backup)
+
+
 def _roll_forward(site: Path, journal: Path) -> None:
-    """Finish a committed update; every step can be repeated, so a kill here is repaired the same way."""
+    """Move the staged files in; every step can be repeated, so a kill here is repaired the same way."""
     data = json.loads(journal.read_text())
     staging = site.parent / data["staging"]
+    backup = staging / BACKUP
     made: set[str] = set()
     for rel in data["paths"]:
         src = staging / rel
@@ -288,17 +343,16 @@ def _roll_forward(site: Path, journal: Path) -> None:
         if parent not in made:
             target.parent.mkdir(parents=True, exist_ok=True)
             made.add(parent)
+        _keep_old(target, backup / rel)
         os.replace(src, target)
     for rel in data["deleted"]:
         target = site / rel
+        _keep_old(target, backup / rel)
         try:
             target.unlink()
         except FileNotFoundError:
             pass
-        parent = target.parent
-        while parent != site and parent.is_dir() and not any(parent.iterdir()):
-            parent.rmdir()
-            parent = parent.parent
+        _prune(target.parent, site)
     if data.get("index"):
         fresh, current, parked = staging / data["index"], site / "pagefind", staging / (data["index"] + "-old")
         if fresh.is_dir():
@@ -307,19 +361,74 @@ def _roll_forward(site: Path, journal: Path) -> None:
                     shutil.rmtree(current)
                 else:
                     os.rename(current, parked)
+            elif not parked.exists():
+                (staging / (data["index"] + "-none")).touch()  # for _roll_back: there was no index before
             os.rename(fresh, current)
     os.unlink(journal)
     shutil.rmtree(staging, ignore_errors=True)
 
 
+def _roll_back(site: Path, journal: Path) -> None:
+    """Put back every file an update replaced, deleted or added: site/ is the old tree again.
+    Every step is tried and can be repeated; when one fails the journal stays (and the first
+    error is raised), so the next build goes on rolling back before anything else."""
+    data = json.loads(journal.read_text())
+    staging = site.parent / data["staging"]
+    backup = staging / BACKUP
+    added = set(data.get("added", ()))
+    failed: list[OSError] = []
+
+    def step(fn: Callable[[], object]) -> None:
+        try:
+            fn()
+        except OSError as e:
+            failed.append(e)
+
+    if data.get("index"):
+        fresh, current, parked = staging / data["index"], site / "pagefind", staging / (data["index"] + "-old")
+        if not fresh.exists() and current.exists() and (parked.is_dir() or (staging / (data["index"] + "-none")).exists()):
+            step(lambda: os.rename(current, fresh))  # the new index was moved in: take it out
+        if parked.is_dir() and not current.exists():
+            step(lambda: os.rename(parked, current))
+    for rel in data["deleted"]:
+        kept, target = backup / rel, site / rel
+        if kept.exists():
+            step(lambda: target.parent.mkdir(parents=True, exist_ok=True))
+            step(lambda: os.replace(kept, target))
+    for rel in reversed(data["paths"]):
+        src, kept, target = staging / rel, backup / rel, site / rel
+        if src.exists():
+            continue  # never moved in
+        if kept.exists():
+            step(lambda: os.replace(kept, target))
+        elif rel in added and target.exists():
+            step(target.unlink)  # a file the update added
+            step(lambda: _prune(target.parent, site))
+    if failed:
+        raise failed[0]
+    os.unlink(journal)
+    shutil.rmtree(staging, ignore_errors=True)
+
+
+def _prune(parent: Path, site: Path) -> None:
+    while parent != site and parent.is_dir() and not any(parent.iterdir()):
+        parent.rmdir()
+        parent = parent.parent
+
+
 def swap_in(staging: Path, site: Path) -> None:
+    """Make the staging tree site/; when that fails, site/ is left as it was (the caller drops staging)."""
     if site.exists() and exchange(staging, site):
-        shutil.rmtree(staging)  # staging now holds the previous tree
+        shutil.rmtree(staging, ignore_errors=True)  # staging now holds the previous tree; recover() drops what is left
         return
     if site.exists():
         old = site.parent / f"{site.name}.old-{os.getpid()}"
         os.rename(site, old)
-        os.rename(staging, site)
-        shutil.rmtree(old)
+        try:
+            os.rename(staging, site)
+        except OSError:
+            os.rename(old, site)
+            raise
+        shutil.rmtree(old, ignore_errors=True)
     else:
         os.rename(staging, site)

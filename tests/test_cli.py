@@ -34,6 +34,18 @@ def test_base_url_flag_overrides_config(runner: CliRunner, tmp_project: Path) ->
     assert (tmp_project / "site" / "sitemap.xml").is_file()
 
 
+@pytest.mark.parametrize("value", ["org.github.io/repo", "//org.github.io/repo/", "ftp://org.github.io/"])
+@pytest.mark.parametrize("pyproject", [False, True], ids=["no-pyproject", "pyproject"])
+def test_a_bad_base_url_flag_is_the_flags_error(runner: CliRunner, empty_project: Path, value: str, pyproject: bool) -> None:
+    """Issue 15: it used to be reported as pyproject.toml:1:1, even in a folder without one."""
+    if pyproject:
+        (empty_project / "pyproject.toml").write_text("[tool.srchgen]\ntitle = 'T'\n")
+    result = run(runner, "build", "--no-search", "--base-url", value)
+    assert result.exit_code == 2
+    assert f"Error: Invalid value for '--base-url': {value!r} is not an absolute http(s) URL; write it with its scheme, such as https://org.github.io/repo/" in result.stderr
+    assert "pyproject.toml" not in result.stderr and not (empty_project / "site").exists()
+
+
 def test_invalid_records_exit_1_report_everything_and_write_nothing(runner: CliRunner, empty_project: Path) -> None:
     records = empty_project / "records"
     write_record(records, manifest(review={"score": 11}))

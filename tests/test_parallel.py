@@ -65,3 +65,23 @@ def test_forked_check_reports_what_a_single_process_check_reports(tmp_project: P
     forked = check(project_for(tmp_project))
     assert single.errors and [str(p) for p in forked.problems] == [str(p) for p in single.problems]
     assert forked.records == single.records == 15 and forked.reused == 0
+
+
+@pytest.mark.parametrize("phase", [1, 2])
+def test_an_os_error_in_the_worker_is_raised_as_itself(phase: int) -> None:
+    """A full disk in the worker is the same one-line environment fault as in the parent (issue 15), not a traceback."""
+    import errno
+
+    def fail(*_: object) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device", "site.tmp-1/records/X/index.html")
+
+    worker = parallel.Worker(fail if phase == 1 else (lambda: "ready"), fail)
+    try:
+        if phase == 2:
+            assert worker.receive() == "ready"
+            worker.send("go")
+        with pytest.raises(OSError) as caught:
+            worker.receive()
+    finally:
+        worker.abort()
+    assert (caught.value.errno, caught.value.strerror, caught.value.filename) == (errno.ENOSPC, "No space left on device", "site.tmp-1/records/X/index.html")

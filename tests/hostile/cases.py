@@ -596,6 +596,18 @@ def _(r: Path, h: str) -> None:
     write_record(r, h, artifacts=[{"kind": "lean4-proof", "path": f"{h}/P.lean", "sha256": sha}])
 
 
+@case("artifact-hard-link-out", ERROR, "an artifact file hard-linked to a file outside records/ (rsync -H, an unpacked archive)", message="hard links")
+def _(r: Path, h: str) -> None:
+    import hashlib
+
+    outside = r.parent / "secret.txt"
+    outside.write_text("secret")
+    (r / h).mkdir(parents=True)
+    os.link(outside, r / h / "P.lean")
+    sha = hashlib.sha256(b"secret").hexdigest()
+    write_record(r, h, artifacts=[{"kind": "lean4-proof", "path": f"{h}/P.lean", "sha256": sha}])
+
+
 @case("artifact-symlink-passwd", ERROR, "an artifact file symlinked to /etc/passwd", message="symbolic link")
 def _(r: Path, h: str) -> None:
     (r / h).mkdir(parents=True)

@@ -83,8 +83,6 @@ CASES: list[tuple[str, dict[str, str | bytes], list[str]]] = [
      [f"{A}:13:8: warning: title: 201 characters; keep titles within 200 (listings cut them)"]),
     ("unsigned-gate-evaluation", {A: record(extra=GATE), "records/1A2B3C4D/Proof.lean": PROOF},
      [f"{A}:17:1: warning: gate_evaluation: unsigned (no gate_signers configured); the page shows it as unsigned"]),
-    ("placeholder-abstract", {A: record(body="TODO: replace this paragraph with the abstract. How does soil moisture affect winter wheat yield?\n")},
-     [f"{A}:14:1: warning: the abstract is still the placeholder written by 'srchgen new'; replace it with the abstract"]),
 ]
 
 

@@ -1,0 +1,2 @@
+theorem t : 1 + 1 = 2 := rfl
+-- edited
