@@ -264,8 +264,10 @@ _SECTIONS = ["research", "benchmarks", "mathematics"]  # schema.Section, without
 @click.option("--title", help="Optional short title; defaults to the research question.")
 @click.option("--report-artifact/--no-report-artifact", default=None, help="Whether a report artifact is publicly available (required).")
 @click.option("--date", "submitted", type=click.DateTime(["%Y-%m-%d"]), help="Submission date YYYY-MM-DD [default: today, UTC].")
+@click.option("--abstract", help="The abstract (Markdown) [default: a placeholder that check reports until it is replaced].")
 def new_cmd(records: str | None, question: str | None, section: str | None, topics: str | None, score: float | None,
-            claims: int | None, publisher: str | None, title: str | None, report_artifact: bool | None, submitted: Any) -> None:
+            claims: int | None, publisher: str | None, title: str | None, report_artifact: bool | None, submitted: Any,
+            abstract: str | None) -> None:
     """Scaffold records/<HEX>.md with a fresh random id; prints its path. Never overwrites."""
     from srchgen.scaffold import Draft, ScaffoldError, create, flag_for
 
@@ -290,7 +292,11 @@ def new_cmd(records: str | None, question: str | None, section: str | None, topi
         values["publisher"] = click.prompt("Publisher")
     if values["report_artifact"] is None:
         values["report_artifact"] = click.confirm("Is a report artifact publicly available?", default=False)
+    if abstract is None and missing:
+        abstract = click.prompt("Abstract (one paragraph; empty for a placeholder to replace later)", default="",
+                                show_default=False) or None
     draft = Draft(
+        abstract=abstract.strip() or None if abstract is not None else None,
         topics=tuple(t.strip() for t in (topics or "").split(",") if t.strip()),
         title=title,
         submitted=submitted.date() if submitted else config.today,
@@ -304,6 +310,8 @@ def new_cmd(records: str | None, question: str | None, section: str | None, topi
             click.echo(f"srchgen new: {flag + ': ' if flag else ''}{p.message}", err=True)
         sys.exit(2)
     click.echo(shown(path))
+    if draft.abstract is None:
+        click.echo(f"note: {shown(path)} has a placeholder abstract; check and build report it until you replace it", err=True)
 
 
 @main.command("init")

@@ -28,7 +28,8 @@ LOCK = REPO / "requirements.lock"
 BASE_URL = "https://example.github.io/registry"
 QUESTION = "How does soil moisture affect winter wheat yield?"
 NEW_FLAGS = ["--question", QUESTION, "--section", "research", "--score", "7.5", "--claims", "3",
-             "--publisher", "Example Research", "--report-artifact", "--topics", "soil-moisture,wheat"]
+             "--publisher", "Example Research", "--report-artifact", "--topics", "soil-moisture,wheat",
+             "--abstract", "Across 14 field trials, winter wheat yield rises with soil moisture up to field capacity and falls under waterlogging."]
 
 
 def load_yaml(path: Path) -> Any:
@@ -261,11 +262,20 @@ def _nothing(reg: Path) -> None:
     pass
 
 
+def _mismatch_an_abstract(reg: Path) -> None:
+    """An abstract that does not address its question: a warning (the relevance lint), an error under strict."""
+    rec = next(p for p in (reg / "records").glob("*.md") if QUESTION in p.read_text(encoding="utf-8"))
+    front, _ = rec.read_text(encoding="utf-8").rsplit("---\n", 1)
+    rec.write_text(front + "---\nNested sampling computes the Bayesian evidence of astronomical models from posterior samples.\n",
+                   encoding="utf-8")
+
+
 @pytest.mark.parametrize(
     "given, change, code, expected",
     [
         ({"command": "build", "base-url": BASE_URL, "search": "false"}, _nothing, 0, "built 2 records into site/"),
-        ({"command": "build", "search": "false", "strict": "true"}, _nothing, 1, "::error file=records/"),
+        ({"command": "build", "search": "false", "strict": "true"}, _mismatch_an_abstract, 1, "::error file=records/"),
+        ({"command": "build", "search": "false"}, _mismatch_an_abstract, 0, "::warning file=records/"),
         ({"command": "build", "search": "false"}, _break_a_record, 1, "::error file=records/"),
         ({"command": "check"}, _nothing, 0, "2 records ok"),
         ({"command": "check", "base": "origin/main"}, _nothing, 0, "2 records ok"),
@@ -277,7 +287,7 @@ def _nothing(reg: Path) -> None:
         ({"command": "build", "base": "origin/main"}, _nothing, 2, "base is an input of check, not of build"),
         ({"command": "check", "records": "nowhere"}, _nothing, 2, "records directory not found: nowhere"),
     ],
-    ids=["build", "build-strict", "build-invalid", "check", "check-base", "check-base-deleted", "bad-command",
+    ids=["build", "build-strict", "build-warning", "build-invalid", "check", "check-base", "check-base-deleted", "bad-command",
          "bad-strict", "bad-search", "base-url-on-check", "base-on-build", "missing-records"],
 )
 def test_action_run_step(pr_registry: Path, installed: Path, given: dict[str, str], change: Any, code: int, expected: str) -> None:

@@ -94,6 +94,19 @@ def test_new_rejects_invalid_values_and_writes_nothing(registry: Path, change: l
     assert list((registry / "records").iterdir()) == []
 
 
+@pytest.mark.parametrize("abstract, check_exit", [
+    ("Barley yield falls by a tenth for each dS/m of soil salinity above 8, across 22 field trials.", 0),
+    ("   ", 1),  # blank: the placeholder, which check reports
+])
+def test_new_with_an_abstract_passes_check(registry: Path, abstract: str, check_exit: int) -> None:
+    result = CliRunner().invoke(main, ["new", *FLAGS, "--abstract", abstract], env=ENV)
+    assert result.exit_code == 0, result.output
+    path = registry / result.stdout.strip().splitlines()[-1]
+    assert (abstract.strip() in path.read_text()) and ("placeholder abstract" in result.stderr) == (check_exit == 1)
+    check = CliRunner().invoke(main, ["check"], env=ENV)
+    assert check.exit_code == check_exit, check.output
+
+
 def test_new_without_flags_and_no_terminal_is_usage_error(registry: Path) -> None:
     result = CliRunner().invoke(main, ["new", "--question", "Q?"], env=ENV)
     assert result.exit_code == 2
@@ -104,7 +117,7 @@ def test_new_without_flags_and_no_terminal_is_usage_error(registry: Path) -> Non
 
 def test_new_asks_at_a_terminal(registry: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(cli, "_interactive", lambda: True)
-    answers = "How does soil salinity affect barley yield?\nbenchmarks\nsalinity,barley\n6.25\n4\nExample Lab\ny\n"
+    answers = "How does soil salinity affect barley yield?\nbenchmarks\nsalinity,barley\n6.25\n4\nExample Lab\ny\n\n"
     result = CliRunner().invoke(main, ["new"], input=answers, env=ENV)
     assert result.exit_code == 0, result.output
     path = registry / result.stdout.strip().splitlines()[-1]
