@@ -10,7 +10,7 @@ import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from srchgen.gate_sig import canonical_payload, load_allowed_signers, sign, verify_many
+from srchgen.gate.sig import canonical_payload, load_allowed_signers, sign, verify_many
 
 
 def _cpu() -> float:

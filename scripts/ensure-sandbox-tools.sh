@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Install what Gate 2 needs (issue 7) when it is missing; does nothing when present.
-#   bwrap       bubblewrap: the sandbox for repro scripts and Lean proofs (srchgen/sandbox.py)
-#   ssh-keygen  openssh-client: signs and verifies gate evaluations (srchgen/gate_sig.py)
+#   bwrap       bubblewrap: the sandbox for repro scripts and Lean proofs (srchgen/gate/sandbox.py)
+#   ssh-keygen  openssh-client: signs and verifies gate evaluations (srchgen/gate/sig.py)
 # Never fails the caller: without root or apt the tools stay missing and the
 # features (and their tests) report "unavailable" with the reason.
 set -u

@@ -34,7 +34,7 @@ from srchgen.validate import Facts, Valid, loose_facts, registry_problems, valid
 from srchgen.write import apply_changes, fill, recover, write_site
 
 if TYPE_CHECKING:
-    from srchgen.gate_check import SignatureChecker
+    from srchgen.gate.check import SignatureChecker
 
 
 @dataclass(frozen=True)
@@ -146,7 +146,7 @@ def signature_checker(project: Project) -> "SignatureChecker | None":
     """
     if not project.config.gate_signers:
         return None
-    from srchgen.gate_check import make_signature_checker
+    from srchgen.gate.check import make_signature_checker
 
     return make_signature_checker(
         project.root / project.config.gate_signers, project.config.gate_signers, project.root / "pyproject.toml"

@@ -200,8 +200,9 @@ def forget_noop(out: Path) -> None:
 def code_digest() -> str:
     """srchgen's own source: a development checkout changes it without changing the version."""
     h = hashlib.sha256()
-    for p in sorted(Path(__file__).parent.glob("*.py")):
-        h.update(p.name.encode() + b"\0" + p.read_bytes())
+    root = Path(__file__).parent
+    for p in sorted(root.rglob("*.py")):  # srchgen/gate/ too
+        h.update(p.relative_to(root).as_posix().encode() + b"\0" + p.read_bytes())
     return h.hexdigest()
 
 

@@ -382,7 +382,7 @@ def _gate_fail(e: Exception) -> NoReturn:
 
 def _at(value: str | None) -> Any:
     from srchgen.clock import reference_time
-    from srchgen.gate_ops import parse_time
+    from srchgen.gate.ops import parse_time
 
     if value is None:
         return reference_time()
@@ -408,7 +408,7 @@ def gate_cmd() -> None:
 @click.option("--at", "at", metavar="TIME", help="With --outcome: " + _AT_HELP)
 def gate_payload_cmd(record_id: str, records: str | None, outcome: str | None, at: str | None) -> None:
     """Print the canonical text that is signed for the record's evaluation (SPEC §2), byte for byte."""
-    from srchgen.gate_ops import GateError, current_payload, find_record, prospective_payload
+    from srchgen.gate.ops import GateError, current_payload, find_record, prospective_payload
 
     _, records_dir, display, _ = _registry_context(records)
     if at is not None and outcome is None:
@@ -424,9 +424,9 @@ def gate_payload_cmd(record_id: str, records: str | None, outcome: str | None, a
 def _record(target: Any, config: Any, root: Path, outcome: str, key: str, at: Any) -> None:
     """Sign and write one evaluation; shared by `gate record` and `gate run --key`."""
     from srchgen.errors import ConfigError
-    from srchgen.gate_ops import GateError, record_evaluation
-    from srchgen.gate_sig import GateSigError
-    from srchgen.gate_write import GateWriteError
+    from srchgen.gate.ops import GateError, record_evaluation
+    from srchgen.gate.sig import GateSigError
+    from srchgen.gate.write import GateWriteError
 
     try:
         done = record_evaluation(target, config, root, outcome, Path(key), at)
@@ -451,7 +451,7 @@ def gate_record_cmd(record_id: str, outcome: str, key: str, at: str | None, reco
     gate_signers configured the signature is verified first, and the record is left unchanged
     when the key is not an allowed signer.
     """
-    from srchgen.gate_ops import GateError, find_record
+    from srchgen.gate.ops import GateError, find_record
 
     root, records_dir, display, config = _registry_context(records)
     when = _at(at)
@@ -476,7 +476,7 @@ def gate_run_cmd(record_id: str, records: str | None, timeout: float | None, mem
     Exit 0 when everything matched, 1 when something did not (mismatch, error, timeout), 2 when it
     could not be checked here (no sandbox, no lean).
     """
-    from srchgen.gate_ops import GateError, find_record, overall, run_checks
+    from srchgen.gate.ops import GateError, find_record, overall, run_checks
 
     root, records_dir, display, config = _registry_context(records)
     when = _at(at) if key else None

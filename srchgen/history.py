@@ -255,7 +255,7 @@ def base_signers(root: Path, base: str) -> BaseSigners | None:
     """
     import tomllib
 
-    from srchgen.gate_sig import GateSigError, parse_allowed_signers
+    from srchgen.gate.sig import GateSigError, parse_allowed_signers
 
     config = _show(root, base, "pyproject.toml")
     if config is None:
@@ -291,7 +291,7 @@ def _signed_at_base(
     base: str,
 ) -> list[Problem]:
     """Evaluations added or changed since `base` must verify against the signers `base` trusts."""
-    from srchgen.gate_check import SignatureChecker
+    from srchgen.gate.check import SignatureChecker
     from srchgen.validate import check_schema
 
     checker = SignatureChecker(trusted.signers)

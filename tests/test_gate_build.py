@@ -151,8 +151,8 @@ def test_missing_signature_is_an_error_at_gate_evaluation(recorded: Path) -> Non
 
 def test_unknown_signer_is_an_error(registry: Path, keys: Path) -> None:
     # Signed outside srchgen with a key that is not in allowed_signers (gate record would refuse it).
-    from srchgen.gate_sig import canonical_payload, sign
-    from srchgen.gate_write import set_gate_evaluation
+    from srchgen.gate.sig import canonical_payload, sign
+    from srchgen.gate.write import set_gate_evaluation
     import datetime as dt
 
     hashes = [sha(Path(f"records/{HEX}/{n}").read_text()) for n in ("repro.py", "results.txt")]

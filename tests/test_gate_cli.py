@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from srchgen import sandbox
-from srchgen.sandbox import sandbox_unavailable
+from srchgen.gate import sandbox
+from srchgen.gate.sandbox import sandbox_unavailable
 from tests.gatekit import AT, HEX, RID, cli, fingerprint, make_registry, sha
 
 pytestmark = pytest.mark.skipif(shutil.which("ssh-keygen") is None, reason="ssh-keygen (openssh-client) is not installed")

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from srchgen import gate_sig
-from srchgen.gate_sig import (
+from srchgen.gate import sig as gate_sig
+from srchgen.gate.sig import (
     AllowedSignersError,
     SigningError,
     canonical_payload,
@@ -21,7 +21,7 @@ from srchgen.gate_sig import (
     verify,
     verify_many,
 )
-from srchgen.gate_write import set_gate_evaluation
+from srchgen.gate.write import set_gate_evaluation
 
 pytestmark = pytest.mark.skipif(
     shutil.which("ssh-keygen") is None, reason="ssh-keygen (openssh-client) is not installed"

@@ -9,7 +9,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from srchgen.gate_write import GateWriteError, render_block, set_gate_evaluation
+from srchgen.gate.write import GateWriteError, render_block, set_gate_evaluation
 
 SIG = (
     "-----BEGIN SSH SIGNATURE-----\n"

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from srchgen import sandbox
-from srchgen.sandbox import check_lean, run_repro
+from srchgen.gate import sandbox
+from srchgen.gate.sandbox import check_lean, run_repro
 
 _REASON = sandbox.sandbox_unavailable()
 needs_sandbox = pytest.mark.skipif(

@@ -18,10 +18,10 @@ from typing import Any
 from srchgen.config import Config
 from srchgen.derive import sufficient_artifacts
 from srchgen.errors import Problem
-from srchgen.gate_check import load_signers
-from srchgen.gate_sig import canonical_payload, format_evaluated, sign, verify
-from srchgen.gate_write import set_gate_evaluation
-from srchgen.sandbox import ReproOutcome, check_lean, run_repro
+from srchgen.gate.check import load_signers
+from srchgen.gate.sig import canonical_payload, format_evaluated, sign, verify
+from srchgen.gate.write import set_gate_evaluation
+from srchgen.gate.sandbox import ReproOutcome, check_lean, run_repro
 from srchgen.schema import ArtifactKind, Record
 from srchgen.source import SourceFile, load_source
 from srchgen.validate import check_schema, validate_one

@@ -14,7 +14,7 @@ from pathlib import Path
 from srchgen.config import _key_line
 from srchgen.derive import Signer
 from srchgen.errors import ConfigError, Problem
-from srchgen.gate_sig import (
+from srchgen.gate.sig import (
     AllowedSigners,
     AllowedSignersError,
     GateSigError,
