@@ -232,7 +232,7 @@ class BaseSigners:
     """The allowed_signers file of `base`, when it differs from the one in the working tree."""
 
     shown: str  # e.g. "gate/allowed_signers at main"
-    signers: Any  # gate_sig.AllowedSigners
+    signers: Any  # gate.sig.AllowedSigners
 
 
 def _show(root: Path, base: str, rel: str) -> bytes | None:
