@@ -53,8 +53,12 @@ def test_over_budget_fails_before_touching_site(runner: CliRunner, tmp_project: 
     assert result.exit_code == 1
     over = [line for line in result.stderr.splitlines() if "over max_site_bytes" in line]
     assert len(over) == 1, result.stderr
-    assert over[0].startswith("site/ would be ") and "(20,000 bytes); largest: listings" in over[0]
-    assert "record pages" in over[0] and "site not written: site is unchanged" in result.stderr
+    assert over[0].startswith("site/ would be ") and "(20,000 bytes); largest: " in over[0]
+    kinds = re.findall(r"([a-z ]+) ([\d.]+) (k?B) \((\d+) files?\)", over[0].split("largest: ")[1])
+    sizes = [float(n) * (1000 if unit == "kB" else 1) for _, n, unit, _ in kinds]
+    assert len(kinds) >= 2 and sizes == sorted(sizes, reverse=True), over[0]  # what took the space, largest first
+    assert {"record pages", "listings"} <= {k.strip() for k, *_ in kinds}
+    assert "site not written: site is unchanged" in result.stderr
     assert digest(tmp_project / "site") == before
     assert not list(tmp_project.glob("site.tmp-*"))  # the staging tree is gone
 
