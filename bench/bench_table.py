@@ -10,7 +10,7 @@ peer's own incremental mode (no-op / edited) where it has one, srchgen's full
 build with Pagefind search, peak RSS (MiB; max over every phase except the
 search build of max(largest single process, sampled process-tree PSS)), and
 the output checks.
-Table 2, the targets of issue 5 as ratios srchgen/peer in the same run, met or not.
+Table 2, the targets of issue 13 (peak RSS: issue 5) as ratios srchgen/peer in the same run, met or not.
 Table 3, ratios srchgen/peer per phase against every peer.
 Table 4, the output's size per kind of output (check_output.py after the full build and
 the full build with search; SPEC §8) and the size targets of issue 13.
@@ -126,9 +126,9 @@ def peer_table(st: Stats, n: int, checks: dict) -> list[str]:
 
 
 TARGETS = [
-    # (label, srchgen mode, reference peer, reference mode, limit)
-    ("cold full build <= 0.5 x Hugo full", "full", "hugo", "full", 0.5),
-    ("cold full build <= 0.1 x Pelican full", "full", "pelican", "full", 0.1),
+    # (label, srchgen mode, reference peer, reference mode, limit): issue 13's, which replaced
+    # issue 5's (0.5 x Hugo and 0.1 x Pelican for a cold build) when SPEC §8 moved the floor
+    ("cold full build <= 1.5 x Hugo full", "full", "hugo", "full", 1.5),
     ("no-op rebuild <= 0.05 x Hugo full", "noop", "hugo", "full", 0.05),
     ("one record edited <= 0.1 x Hugo full", "edit", "hugo", "full", 0.1),
     ("srchgen check <= 0.2 x Hugo full", "check", "hugo", "full", 0.2),
@@ -136,8 +136,8 @@ TARGETS = [
 
 
 def targets_table(st: Stats, checks: dict) -> tuple[list[str], int, int]:
-    """Issue 5 targets; returns lines, met count, total count."""
-    out = ["| target (issue 5) | srchgen | reference | ratio | limit | result | CPU-time ratio |",
+    """Issue 13's time targets (and issue 5's memory one); returns lines, met count, total count."""
+    out = ["| target (issue 13) | srchgen | reference | ratio | limit | result | CPU-time ratio |",
            "|---|---:|---:|---:|---:|---|---:|"]
     met = total = 0
     have = "srchgen" in st.peers
@@ -296,7 +296,7 @@ def main() -> None:
         tt, met, total = targets_table(st, checks)
         lines += tt
         lines += ["", "Targets met: %d of %d." % (met, total)
-                  + ("" if a.n == 10000 else " (Issue 5 sets these targets at N = 10,000;"
+                  + ("" if a.n == 10000 else " (Issue 13 sets these targets at N = 10,000;"
                      " at other N they are shown for reference.)")]
         rt = ratio_table(st)
         if rt:
