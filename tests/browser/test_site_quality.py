@@ -180,13 +180,16 @@ def _phone_page(chromium_browser):
 
 
 def test_abstract_starts_in_the_first_phone_screen(chromium_browser, site_server: Served, site_root: Path) -> None:
-    """On every record page at 390 px, the abstract's text starts within the first 844 px."""
+    """On every record page at 390 px, the abstract's text and the link to the Cite box are within the first 844 px."""
     context, page = _phone_page(chromium_browser)
     try:
         for rel in sorted(p.relative_to(site_root).as_posix() for p in site_root.glob("records/*/index.html")):
             page.goto(page_url(site_server.base, rel), wait_until="load")
             top = page.evaluate("() => document.querySelector('#abstract').parentElement.querySelector('.prose > *').getBoundingClientRect().top + window.scrollY")
             assert top < PHONE["height"], f"{rel}: the abstract starts at {top:.0f}px on a 390x844 phone"
+            # how to cite it is in the first screen too: the header's link to the Cite box
+            cite = page.evaluate("() => { const a = document.querySelector('.record-header a[href=\"#cite\"]'); return a && document.getElementById('cite') ? a.getBoundingClientRect().bottom + window.scrollY : null; }")
+            assert cite is not None and cite < PHONE["height"], f"{rel}: no link to the Cite box in the first phone screen ({cite})"
     finally:
         context.close()
 
