@@ -112,7 +112,8 @@ class Made:
         ends = struct.unpack(f"<{2 * len(self.names)}q", self.spans)
         for i, name in enumerate(self.names):
             data = self.spool.read((ends[2 * i], ends[2 * i + 1]))
-            yield Output(base + name, r.fill_related(data, hex_id, related) if i == 0 else data)
+            filled = r.fill_related(data, hex_id, related) if i == 0 else r.fill_json(data) if name == routes.RECORD_DATA else data
+            yield Output(base + name, filled)
         for path, src in self.copies:
             yield Output(path, copy_from=src)
 
@@ -134,6 +135,12 @@ def make_record(s: Scanned, config: Config, r: Renderer, rules: Any, blob: "cach
             spans += spool.add(o.data)
     s.made = Made(spool, _NAMES.setdefault(tuple(names), tuple(names)), struct.pack(f"<{len(spans)}q", *spans), tuple(copies))
     s.entry = None
+
+
+def record_files(e: Entry, config: Config, r: Renderer) -> Iterator[Output]:
+    """A record's data file (its cross-record facts filled in: Renderer.fill_json) and artifacts."""
+    for o in feeds.record_files(e, config):
+        yield Output(o.path, r.fill_json(o.data)) if o.path.endswith("/" + routes.RECORD_DATA) else o
 
 
 _NAMES: dict[tuple[str, ...], tuple[str, ...]] = {}  # every record has the same few file names: one tuple for all
@@ -555,7 +562,7 @@ def edit_in_place(
             assert sm is not None and s.entry is not None
             plan.pages[routes.record_page(sm.hex)] = plan.record_key(sm, env, related[name])
             yield r.record_page(s.entry, related[name], rules)
-            yield from feeds.record_files(s.entry, config)
+            yield from record_files(s.entry, config, r)
             s.entry = None
         yield from registry_texts(texts, config, r)
         yield from asset_outputs(project)
@@ -829,7 +836,7 @@ def site_outputs(
             plan.keep_record(sm.hex)
             continue
         yield r.record_page(s.entry, related[sm.id], rules)
-        yield from feeds.record_files(s.entry, config)
+        yield from record_files(s.entry, config, r)
         s.entry = None  # written: its parsed record and HTML are not needed again (peak memory)
     if plan.same_registry:
         yield from registry_texts(summaries, config, r)
@@ -898,7 +905,7 @@ def registry_texts(summaries: Sequence[Texts], config: Config, r: Renderer) -> I
     newest = summaries[: config.feed_size]
     yield feeds.json_feed(newest, config)
     yield r.atom(newest)
-    yield feeds.records_export(summaries, config)
+    yield feeds.records_export(summaries, config, r.fill_json)
 
 
 def pagefind_command(site: Path, output: Path | None = None) -> list[str] | None:

@@ -56,11 +56,19 @@ def manifest_dict(e: Entry) -> dict[str, Any]:
     return e.record.model_dump(mode="json", exclude_none=True)
 
 
+def same_abstract_mark(hex_id: str) -> str:
+    """Stands for the list of records sharing this record's abstract (JSON-escaped: \\u0000...)."""
+    return f"\x00srchgen:same-abstract:{hex_id}\x00"
+
+
 def record_dict(e: Entry, config: Config) -> dict[str, Any]:
     """A record's data file and its element of the data export: manifest, derived fields, the
     abstract (plain text) and its citations, so no citation needs a file of its own (SPEC §8)."""
+    # the records with the same abstract are known only once every record is read: a mark here,
+    # filled by render.Renderer.fill_json when the file and the export are written
+    derived = {**derived_dict(e), "same_abstract_as": same_abstract_mark(e.hex)}
     out: dict[str, Any] = {
-        "manifest": manifest_dict(e), "derived": derived_dict(e), "path": routes.record_dir(e.hex), "abstract": e.summary,
+        "manifest": manifest_dict(e), "derived": derived, "path": routes.record_dir(e.hex), "abstract": e.summary,
         "citations": {"bibtex": bibtex(e, config), "ris": ris(e, config), "csl": csl(e, config), "text": cite_text(e, config)},
     }
     if config.base_url:
@@ -134,13 +142,13 @@ def export_head(config: Config) -> dict[str, Any]:
     return head
 
 
-def records_export(summaries: Sequence[Texts], config: Config) -> Output:
+def records_export(summaries: Sequence[Texts], config: Config, fill: Callable[[bytes | memoryview], bytes]) -> Output:
     """The data export: every record's data (records.json's shape), newest first, gzip-compressed.
 
     A whole-registry file is the one place every record is in (SPEC §8), so it is compressed
     (~10x: 10,000 records in 3.7 MB). Deterministic: a gzip stream with mtime 0 and no file
-    name, from zlib at a fixed level."""
-    plain = _splice(routes.RECORDS_JSON, export_head(config), "records", summaries, lambda: (s.record_json for s in summaries))
+    name, from zlib at a fixed level. `fill` completes each record's text (Renderer.fill_json)."""
+    plain = _splice(routes.RECORDS_JSON, export_head(config), "records", summaries, lambda: (fill(s.record_json) for s in summaries))
     return Output(routes.RECORDS_JSON, chunks=lambda: _gzip(plain.pieces()), key=f"gzip-{EXPORT_LEVEL}-{zlib.ZLIB_VERSION}-{plain.key}")
 
 

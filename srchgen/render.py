@@ -339,6 +339,9 @@ def dupes_of(summaries: Sequence[Summary]) -> dict[str, tuple[tuple[str, str], .
     return out
 
 
+_SAME_ABSTRACT = re.compile(rb'"\\u0000srchgen:same-abstract:([0-9A-F]{8})\\u0000"')  # feeds.same_abstract_mark, JSON-escaped
+
+
 class Renderer:
     """Holds the compiled templates for one build."""
 
@@ -422,6 +425,13 @@ class Renderer:
         return (
             page.replace(DUPES_HEAD.encode(), head).replace(DUPES_INLINE.encode(), inline).replace(DUPES_ROW.encode(), row)
             .replace(DUPES_NONE_ROW.encode(), row or none_row.encode()).replace(DUPES_NONE_FILTER.encode(), none_filter.encode())
+        )
+
+    def fill_json(self, data: bytes | memoryview) -> bytes:
+        """A record's JSON text with its `same_abstract_as` filled in (feeds.same_abstract_mark):
+        the ids of the records sharing its abstract, known once every record is (self.dupes)."""
+        return _SAME_ABSTRACT.sub(
+            lambda m: json.dumps([i for _, i in self.dupes.get(m.group(1).decode("ascii"), ())]).encode("ascii"), bytes(data)
         )
 
     def listing_chunks(self, facet: Facet) -> Iterator[tuple[int, str, tuple[Summary, ...]]]:

@@ -152,3 +152,47 @@ def test_status_badges_are_shared_and_embeddable(built_site: Path) -> None:
     html = (built_site / "records/D5E0A418/index.html").read_text(encoding="utf-8")
     assert '<img src="../../badges/doi-grade--unverified.svg" alt="SRCH: DOI grade · Gate 2 Unverified" height="20">' in html
     assert "[![SRCH: DOI grade · Gate 2 Unverified](https://example.org/repo/badges/doi-grade--unverified.svg)](https://example.org/repo/records/D5E0A418/)" in html
+
+
+def _same_abstract_as(site: Path) -> dict[str, list[str]]:
+    """Each record's `same_abstract_as`, from its record.json and from the data export (which must agree)."""
+    import gzip
+
+    files = {p.parent.name: json.loads(p.read_bytes())["derived"]["same_abstract_as"] for p in site.glob("records/*/record.json")}
+    export = json.loads(gzip.decompress((site / "records.json.gz").read_bytes()))
+    assert {r["path"].split("/")[1]: r["derived"]["same_abstract_as"] for r in export["records"]} == files
+    return files
+
+
+def test_a_shared_abstract_is_in_the_record_data_and_the_export(tmp_path: Path) -> None:
+    """Issue 14: the duplicate-abstract finding is in each record's JSON too, and an edit that makes or
+    undoes the duplicate gives the same files as a clean build (the list is known only at the end)."""
+    from tests.test_build import digest
+
+    root = tmp_path / "reg"
+    records = root / "records"
+    texts = {"0000000A": "Sparse routing halves the cost of inference at equal accuracy on MMMU.\n",
+             "0000000B": "Dense models keep their accuracy at twice the memory on MathVista.\n",
+             "0000000C": "A third abstract about something else entirely, cited for context only.\n"}
+    for h, body in texts.items():
+        write_record(records, manifest(id=f"SRCH:{h}"), body)
+
+    def site_after(changes: dict[str, str]) -> dict[str, list[str]]:
+        for h, body in changes.items():
+            write_record(records, manifest(id=f"SRCH:{h}"), body)
+        report = build(project_for(root), search=False)  # incremental: the cache of the last build
+        assert not report.errors, [str(p) for p in report.errors]
+        clean = tmp_path / f"clean-{len(list(tmp_path.iterdir()))}"
+        clean.mkdir()
+        (clean / "records").symlink_to(records)
+        assert not build(project_for(clean), search=False).errors
+        assert digest(root / "site") == digest(clean / "site")  # every byte as a clean build's
+        assert b"u0000" not in b"".join(p.read_bytes() for p in (root / "site").glob("records/*/record.json"))
+        return _same_abstract_as(root / "site")
+
+    assert site_after({}) == {"0000000A": [], "0000000B": [], "0000000C": []}
+    assert site_after({"0000000B": texts["0000000A"]}) == {"0000000A": ["SRCH:0000000B"], "0000000B": ["SRCH:0000000A"], "0000000C": []}
+    assert site_after({"0000000C": texts["0000000A"]}) == {
+        "0000000A": ["SRCH:0000000B", "SRCH:0000000C"], "0000000B": ["SRCH:0000000A", "SRCH:0000000C"],
+        "0000000C": ["SRCH:0000000A", "SRCH:0000000B"]}
+    assert site_after({"0000000B": texts["0000000B"], "0000000C": texts["0000000C"]}) == {"0000000A": [], "0000000B": [], "0000000C": []}
