@@ -420,6 +420,7 @@ def _build(project: Project, strict: bool, search: bool | None, stats: "cache.St
         plan = Plan(old_pages, old_files)
         plan.usage = budget.Usage.from_plain(state.get("usage")) if site_ok else None
         r.dupes = plan.dupes = dupes_of(report.summaries)  # the duplicate-abstract check, across records
+        r.sections = plan.sections = frozenset(sm.section.value for sm in report.summaries)  # the navigation's sections
         registry = registry_key(scanned, r.dupes)
         # Every record's listing row, topics and related ids as last time: no listing, facet or
         # registry page can differ, and a record's page can change only if its own bytes did.
@@ -443,7 +444,7 @@ def _build(project: Project, strict: bool, search: bool | None, stats: "cache.St
                 theirs_related = {s.summary.hex: [(o.hex, o.id, o.short_title) for o in related[s.summary.id]] for s in scanned if s.remote is not None and s.summary}
 
                 def start(staging: Path) -> None:
-                    w.send((str(staging), theirs_related, r.dupes))
+                    w.send((str(staging), theirs_related, r.dupes, r.sections))
 
                 def finish_worker() -> int:
                     written = w.receive()
@@ -464,6 +465,7 @@ def _build(project: Project, strict: bool, search: bool | None, stats: "cache.St
         cache.save_state(out, {
             "env": env, "site": cache.site_identity(out), "records": {s.name: _cache_row(s) for s in scanned},
             "pages": plan.pages, "files": plan.files, "registry": registry, "dupes": r.dupes, "abstracts": abstracts_of(scanned),
+            "sections": sorted(plan.sections),
             "usage": report.usage.plain() if report.usage else None,
             # what edit_in_place needs of the registry: unchanged while every listing key and Facts are
             "order": [s.name for s in scanned], "registry_problems": _problem_rows(reg),
@@ -504,9 +506,10 @@ def edit_in_place(
     related links and cross-record problems (state "order", "links", "registry_problems") still
     hold, so only the edited records' files, the feeds and the assets are made. Returns None when
     that does not hold (the full build then runs, reusing the records in `done`)."""
-    rows, order, links, reg, dupes, abstracts = (state.get(k) for k in ("records", "order", "links", "registry_problems", "dupes", "abstracts"))
+    rows, order, links, reg, dupes, abstracts, sections = (
+        state.get(k) for k in ("records", "order", "links", "registry_problems", "dupes", "abstracts", "sections"))
     if not (isinstance(rows, dict) and isinstance(order, list) and isinstance(links, dict) and isinstance(reg, list)
-            and isinstance(dupes, dict) and isinstance(abstracts, dict)):
+            and isinstance(dupes, dict) and isinstance(abstracts, dict) and isinstance(sections, list)):
         return None
     abstracts = dict(abstracts)
     found = _found(project, stats)
@@ -550,6 +553,7 @@ def edit_in_place(
     plan = Plan(state.get("pages", {}), state.get("files", {}))
     plan.usage = budget.Usage.from_plain(state.get("usage"))
     r.dupes = plan.dupes = dupes  # unchanged: every edited record kept its Facts, its abstract's digest among them
+    r.sections = plan.sections = frozenset(sections)  # unchanged too: no listing key changed
     plan.same_registry = True
     plan.pages = dict(plan.old_pages)
     remade = ("assets/", *(f"records/{s.summary.hex}/" for s in done.values()))  # type: ignore[union-attr]
@@ -635,7 +639,7 @@ def _start_worker(project: Project, r: Renderer, todo: list[tuple[Path, tuple[in
 
     def phase2(message: Any) -> list[tuple[str, str]]:
         staging, related = parallel.staging_path(message), message[1]
-        r.dupes = message[2]
+        r.dupes, r.sections = message[2], message[3]
         written: list[tuple[str, str]] = []
 
         def outputs() -> Iterator[Output]:
@@ -703,6 +707,7 @@ class Plan:
         self._grouped: dict[str, list[str]] | None = None
         self._record_keys: dict[str, str] = {}
         self.dupes: dict[str, tuple[tuple[str, str], ...]] = {}  # render.dupes_of: a record page shows its duplicates
+        self.sections: frozenset[str] = frozenset()  # sections with records: a record page's navigation links them
 
     @property
     def _by_record(self) -> dict[str, list[str]]:
@@ -744,7 +749,8 @@ class Plan:
 
     def _record_key(self, sm: Summary, env: str, related: Sequence[Summary]) -> str:
         """A record page shows its manifest, derived fields and body (all in its feed and JSON texts) and its related records' titles."""
-        return digest(env, sm.content_key, *(f"{o.hex}\x1f{o.short_title}" for o in related), *(f"dup\x1f{h}" for h, _ in self.dupes.get(sm.hex, ())))
+        return digest(env, sm.content_key, *(f"{o.hex}\x1f{o.short_title}" for o in related), *(f"dup\x1f{h}" for h, _ in self.dupes.get(sm.hex, ())),
+                      "nav\x1f" + ",".join(sorted(self.sections)))
 
     def record_stale(self, s: Scanned, env: str, related: dict[str, list[Summary]]) -> bool:
         assert s.summary is not None

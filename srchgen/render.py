@@ -244,10 +244,13 @@ def pager_window(n: int, total: int) -> list[int | None]:
 
 
 def facets(summaries: Sequence[Summary]) -> list[Facet]:
-    """Every listing the site has; empty sections, tiers, statuses and levels still get a page."""
+    """Every listing the site has. Empty tiers, statuses and levels still get a page (the filters
+    link each); a section without records gets none, as the navigation does not link it."""
     out = [Facet("all", "All records", "", tuple(summaries))]
     for s in Section:
-        out.append(Facet("section", s.value.capitalize(), routes.section_dir(s), tuple(e for e in summaries if e.section is s)))
+        entries = tuple(e for e in summaries if e.section is s)
+        if entries:
+            out.append(Facet("section", s.value.capitalize(), routes.section_dir(s), entries))
     for t in Tier:
         out.append(Facet("tier", t.value, routes.tier_dir(t), tuple(e for e in summaries if e.tier is t)))
     for g in Gate:
@@ -315,6 +318,7 @@ NOT_FOUND_STYLE = (
 NOT_FOUND_STYLE_HASH = "sha256-" + base64.b64encode(hashlib.sha256(NOT_FOUND_STYLE.encode()).digest()).decode()
 
 
+NAV_OPEN, NAV_CLOSE = "\x00srchgen:nav:{}\x00", "\x00srchgen:/nav\x00"  # Renderer._nav, fill_nav
 RELATED_MARK = "\x00srchgen:related\x00"  # no record can hold a NUL (the listing rows' stand-in relies on it too)
 # Where the duplicate-abstract finding goes (a check across records, known with the related links):
 # a notice in the header, an item of the Automated checks row, and the search filter's value.
@@ -352,13 +356,34 @@ class Renderer:
         # Each record's changes from git; build() reads it once per build (its key is in the cache's).
         self.history = git_log.History(missing="this site was built without reading the repository's history")
         self.dupes: dict[str, tuple[tuple[str, str], ...]] = {}  # dupes_of(every record), once they are known
+        # the sections that have records (their listings are in the navigation), once every record is known
+        self.sections: frozenset[str] | None = None
 
     def _render(self, template: str, page: Page, **context: Any) -> bytes:
         tpl = self._templates.get(template)
         if tpl is None:
             tpl = self._templates[template] = self.env.get_template(template)
-        html = tpl.render(page=page, site=self.config, nav=NAV, url=page.url, **context)
+        html = tpl.render(page=page, site=self.config, nav=self._nav(), url=page.url, **context)
         return html.encode("utf-8")
+
+    def _nav(self) -> list[tuple[Nav, str, str]]:
+        """The navigation, with no link to a section that has no records (SPEC §4, issue 14). A record
+        page rendered before every record is known gets each section's item between marks, kept or
+        cut by fill_nav, so it ends byte-identical to a page rendered later."""
+        if self.sections is None:
+            return [(n, Markup(NAV_OPEN.format(n.kind)), Markup(NAV_CLOSE)) if n.kind.startswith("section:") else (n, "", "") for n in NAV]
+        return [(n, "", "") for n in NAV if not n.kind.startswith("section:") or n.kind.removeprefix("section:") in self.sections]
+
+    def fill_nav(self, page: bytes) -> bytes:
+        """Cut the marked navigation items of sections without records; drop the marks of the rest."""
+        assert self.sections is not None, "fill_nav before every record is known"
+        for section in Section:
+            opening = NAV_OPEN.format(f"section:{section.value}").encode()
+            if section.value in self.sections:
+                page = page.replace(opening, b"")
+            else:
+                page = re.sub(re.escape(opening) + rb".*?" + re.escape(NAV_CLOSE.encode()), b"", page, flags=re.S)
+        return page.replace(NAV_CLOSE.encode(), b"")
 
     def record_page(self, entry: Entry, related: Sequence[Summary], guide: Any) -> Output:
         return Output(routes.record_page(entry.hex), self.fill_related(self.record_page_unlinked(entry, guide), entry.hex, related))
@@ -403,7 +428,7 @@ class Renderer:
 
     def fill_related(self, unlinked: bytes, hex_id: str, related: Sequence[Summary]) -> bytes:
         section = self._render("_related.html", Page(routes.record_page(hex_id), self.config, ""), related=related, routes=routes)
-        return self.fill_dupes(unlinked.replace(RELATED_MARK.encode(), section), hex_id)
+        return self.fill_nav(self.fill_dupes(unlinked.replace(RELATED_MARK.encode(), section), hex_id))
 
     def fill_dupes(self, page: bytes, hex_id: str) -> bytes:
         """The duplicate-abstract finding (Renderer.dupes, set once every record is known) in its places."""
