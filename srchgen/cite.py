@@ -1,7 +1,8 @@
 """A record's citations: BibTeX, RIS, CSL-JSON and a "Cite as" line (SPEC §4, §8).
 
-They live in the record's data file (record.json), in the data export, and as text on its
-page (templates/_cite.html), never in files of their own: at 100,000 records three citation
+Every format is in the data export; the record's data file (record.json) has CSL-JSON and the
+"Cite as" line, its page (templates/_cite.html) the line, BibTeX and RIS as text; never in files
+of their own: at 100,000 records three citation
 files each would be 300,000 files (the ACL Anthology removed theirs for the same reason).
 They carry what a citation needs, not the abstract: the page already shows it, and the data
 file has it once ("abstract").
@@ -9,7 +10,6 @@ file has it once ("abstract").
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from markupsafe import Markup, escape
@@ -134,15 +134,12 @@ def csl(e: Entry, config: Config) -> dict[str, Any]:
 def page_view(e: Entry, config: Config) -> dict[str, Markup]:
     """The texts templates/_cite.html prints: the "Cite as" line and each format as it would be
     downloaded (RIS with LF: HTML turns CRLF into LF anyway; assets/cite.js restores CRLF).
-    Escaped for text inside <pre> (&, <, > only: quotes need no escaping there, and CSL-JSON is
-    full of them), so the page carries each format at about its own size."""
-    item = csl(e, config)
-    csl_text = "[{\n" + ",\n".join(f" {json.dumps(k)}: {json.dumps(item[k], ensure_ascii=False)}" for k in sorted(item)) + "\n}]"
+    Escaped for text inside <pre> (&, <, > only: quotes need no escaping there), so the page
+    carries each format at about its own size. CSL-JSON is in record.json (feeds.record_dict)."""
     return {
         "text": Markup(_pre_escape(cite_text(e, config))),
         "bibtex": Markup(_pre_escape(bibtex(e, config))),
         "ris": Markup(_pre_escape(ris(e, config).replace("\r\n", "\n"))),
-        "csl": Markup(_pre_escape(csl_text)),
         "name": escape("srch-" + e.hex.lower()),  # an attribute: the file name cite.js gives downloads
     }
 

@@ -127,7 +127,7 @@ def _bytecode_cache(folder: Path | None) -> jinja2.BytecodeCache | None:
 
 def json_script(obj: Any) -> Markup:
     """JSON for a <script type="application/ld+json"> block: '<', '>' and '&' escaped so data cannot end the element."""
-    text = json.dumps(obj, sort_keys=True, ensure_ascii=False)
+    text = json.dumps(obj, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return Markup(text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))
 
 
@@ -138,9 +138,7 @@ def jsonld(entry: Entry, config: Config, canonical: str | None) -> dict[str, Any
         "@context": "https://schema.org",
         "@type": "ScholarlyArticle",
         "identifier": r.id,
-        "headline": r.display_title[:110],
-        "name": r.display_title,
-        "abstract": entry.summary,
+        "headline": r.display_title,  # the abstract is the page's own text: not repeated here (SPEC §8)
         "datePublished": r.submitted.isoformat(),
         "dateModified": entry.updated.isoformat(),
         "author": {"@type": "Organization", "name": r.publisher},

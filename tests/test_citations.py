@@ -172,8 +172,16 @@ def record_dirs(site: Path) -> list[Path]:
 
 
 def cites(d: Path) -> dict[str, Any]:
-    """A record's citations as its data file holds them."""
-    return json.loads((d / "record.json").read_text(encoding="utf-8"))["citations"]
+    """A record's citations in every format, as the data export holds them; its data file holds
+    the same CSL-JSON and "Cite as" line (and leaves BibTeX and RIS to the page: SPEC §8)."""
+    import gzip
+
+    site = d.parent.parent
+    export = json.loads(gzip.decompress((site / "records.json.gz").read_bytes()))
+    [found] = [r for r in export["records"] if r["path"] == f"records/{d.name}/"]
+    own = json.loads((d / "record.json").read_text(encoding="utf-8"))["citations"]
+    assert own == {k: found["citations"][k] for k in ("csl", "text")}
+    return found["citations"]
 
 
 class CitePre(HTMLParser):
@@ -216,7 +224,7 @@ def test_bibtex_parses_for_every_record(built_corpus: Path) -> None:
     assert dirs
     for d in dirs:
         text = cites(d)["bibtex"]
-        assert page_cites(d)["bib"] == text  # the page shows the data file's BibTeX, byte for byte
+        assert page_cites(d)["bib"] == text  # the page shows the export's BibTeX, byte for byte
         kind, key, fields = parse_bibtex(text)
         assert kind == "techreport" and key == "srch" + d.name
         for required in ("author", "title", "institution", "year"):  # @techreport's required fields
@@ -280,7 +288,7 @@ def test_ris_keeps_the_nasty_title_whole(nasty_site: Path) -> None:
 def test_csl_json_matches_the_csl_schema(built_corpus: Path, nasty_site: Path) -> None:
     for d in record_dirs(built_corpus) + record_dirs(nasty_site):
         items = [cites(d)["csl"]]
-        assert json.loads(page_cites(d)["json"]) == items  # the page's CSL-JSON is the same item
+        assert "json" not in page_cites(d)  # in record.json, not printed on every page
         CSL.validate(items)
         assert len(items) == 1
         item = items[0]
@@ -343,7 +351,8 @@ def test_record_page_metadata(nasty_site: Path) -> None:
     assert len(h.jsonld) == 1  # '</script>' in the title did not end the block early
     ld = json.loads(h.jsonld[0])
     assert ld["@type"] == "ScholarlyArticle" and ld["@context"] == "https://schema.org"
-    assert ld["name"] == NASTY_TITLE and ld["url"] == url
+    assert ld["headline"] == NASTY_TITLE and ld["url"] == url
+    assert "abstract" not in ld and "name" not in ld  # the page's own text is not repeated in its head
     assert ld["sameAs"] == "https://doi.org/10.1234/ab_c(1)"
     assert ld["datePublished"] == "2026-07-01"
 
@@ -367,7 +376,8 @@ def test_two_files_per_record_and_every_format_on_the_page(built_corpus: Path) -
     for d in record_dirs(built_corpus):
         assert {p.name for p in d.iterdir()} <= {"index.html", "record.json", "artifacts"}, d.name
         on_page = page_cites(d)
-        assert set(on_page) == {"text", "bib", "ris", "json"}  # readable with no server and no JavaScript
+        assert set(on_page) == {"text", "bib", "ris"}  # readable with no server and no JavaScript
+        assert on_page["bib"] == cites(d)["bibtex"] and on_page["ris"] == cites(d)["ris"].replace("\r\n", "\n")
         assert on_page["text"] == "Cite as " + cites(d)["text"]
         page = (d / "index.html").read_text(encoding="utf-8")
         assert "cite.bib" not in page and "cite.ris" not in page and 'href="cite.json"' not in page
@@ -395,5 +405,7 @@ def test_export_holds_every_record_with_citations_and_licence(tmp_path: Path) ->
     assert data["license"] == {"id": "CC-BY-4.0", "url": "https://creativecommons.org/licenses/by/4.0/"}
     assert [r["manifest"]["id"] for r in data["records"]] == ["SRCH:00000000", "SRCH:00000001", "SRCH:00000002"]  # same day: by id
     for r in data["records"]:
-        assert r == json.loads((root / "site" / r["path"] / "record.json").read_text(encoding="utf-8"))
+        own = json.loads((root / "site" / r["path"] / "record.json").read_text(encoding="utf-8"))
+        # the data file is the export's element less BibTeX and RIS, which its page prints (SPEC §8)
         assert set(r["citations"]) == {"bibtex", "ris", "csl", "text"} and r["derived"]["quality_tier"]
+        assert own == {**r, "citations": {k: r["citations"][k] for k in ("csl", "text")}}

@@ -42,7 +42,7 @@ def test_guide_explains_the_automated_checks(built_site: Path) -> None:
 
 def test_header_shows_topics_section_publisher_and_links(built_site: Path) -> None:
     html = (built_site / "records/08EA5386/index.html").read_text(encoding="utf-8")
-    assert 'class="chip chip-section" href="../../sections/research/index.html">Research<' in html
+    assert 'class="chip chip-section" href="../../sections/research/index.html" data-pagefind-filter="section">Research<' in html
     assert 'href="../../topics/mixture-of-experts/index.html">mixture-of-experts<' in html
     assert '<span class="publisher">Assignee Research</span>' in html
     assert '<details class="contracts">' in html  # the technical contract rows are folded away

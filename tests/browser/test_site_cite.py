@@ -19,6 +19,8 @@ def test_citation_downloads_carry_the_page_text(chromium_browser, paged_server: 
         page.goto(paged_server.url(RECORD), wait_until="load")
         box = page.locator("section.cite")
         assert "Cite as" in box.locator(".cite-as").inner_text()
+        # BibTeX and RIS from the page's text at once; CSL-JSON once record.json is fetched
+        page.wait_for_function("document.querySelectorAll('section.cite .cite-tools a[download]').length === 3", timeout=10_000)
         links = box.locator(".cite-tools a[download]")
         assert links.count() == 3
         got = {}
@@ -47,9 +49,14 @@ def test_citations_readable_without_javascript(chromium_browser, paged_server: S
         page.goto(paged_server.url(RECORD), wait_until="load")
         box = page.locator("section.cite")
         assert box.locator(".cite-tools").count() == 0
-        for kind, label in (("bib", "BibTeX"), ("ris", "RIS"), ("json", "CSL-JSON")):
+        for kind, label in (("bib", "BibTeX"), ("ris", "RIS")):
             box.locator(f"summary:text-is('{label}')").click()  # <details> opens without script
             assert box.locator(f"pre[data-cite='{kind}']").is_visible()
         assert "@techreport{srch08EA5386," in box.locator("pre[data-cite='bib']").inner_text()
+        # CSL-JSON: one link away, in the record's data file, which a browser opens without script
+        box.locator("[data-cite-csl] a").click()
+        page.wait_for_load_state("load")
+        csl = json.loads(page.locator("body").inner_text())["citations"]["csl"]
+        assert csl["id"] == "SRCH:08EA5386" and csl["DOI"] == "10.5281/zenodo.20432521"
     finally:
         context.close()
