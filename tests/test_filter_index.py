@@ -26,10 +26,10 @@ def test_filter_index_lists_every_record_newest_first(built_corpus: Path) -> Non
 
 
 def test_filter_values_match_the_rows_data_attributes(built_corpus: Path) -> None:
-    """The JS compares select values with the rows' data-* and the index's values: all three must agree."""
+    """The JS compares select values with the rows' data-f and the index's values: all three must agree."""
     data = json.loads((built_corpus / finder.FILTER_INDEX).read_text(encoding="utf-8"))
     home = (built_corpus / "index.html").read_text(encoding="utf-8")
-    rows = re.findall(r'<tr data-tier="([^"]+)" data-gate="([^"]+)" data-level="([^"]+)" data-section="([^"]+)"><td class="id">SRCH:([0-9A-F]{8})<', home)
+    rows = re.findall(r'<tr data-f="([^" ]+) ([^" ]+) ([^" ]+) ([^" ]+)"><td>SRCH:([0-9A-F]{8})<', home)
     assert rows
     by_hex = {r[0]: r for r in data["records"]}
     for tier, gate, level, section, hex_id in rows:

@@ -200,7 +200,7 @@ def test_first_index_row_is_in_the_first_phone_screen(chromium_browser, site_ser
         page.goto(site_server.base, wait_until="load")
         box = page.evaluate("() => { const r = document.querySelector('table.records tbody tr').getBoundingClientRect(); return [r.top + window.scrollY, r.bottom + window.scrollY]; }")
         assert box[1] < PHONE["height"], f"the first record row ends at {box[1]:.0f}px on a 390x844 phone"
-        label = page.evaluate("() => getComputedStyle(document.querySelector('table.records tbody td.num'), '::before').content")
+        label = page.evaluate("() => getComputedStyle(document.querySelector('table.records tbody td:nth-child(4)'), '::before').content")
         assert "Score" in label  # phone cells are labelled
     finally:
         context.close()

@@ -60,12 +60,13 @@
       var shown = 0;
       pageRows.forEach(function (row) {
         var ok = true;
-        ["tier", "gate", "level", "section"].forEach(function (k) {
-          if (c[k] && row.dataset[k] !== c[k]) ok = false;
+        var f = (row.dataset.f || "").split(" "); // templates/_row.html: "tier gate level section"
+        ["tier", "gate", "level", "section"].forEach(function (k, i) {
+          if (c[k] && f[i] !== c[k]) ok = false;
         });
         if (ok && c.terms.length) {
-          var id = row.querySelector(".id").textContent;
-          var title = row.querySelector(".title").textContent;
+          var id = row.cells[0].textContent;
+          var title = row.cells[1].textContent;
           ok = matchesText(id + " " + title, c.terms);
         }
         row.hidden = !ok;
@@ -100,14 +101,11 @@
     function drawRow(r) {
       var tier = index.tier[r[4]], gate = index.gate[r[5]], level = index.level[r[6]], section = index.section[r[7]];
       var tr = document.createElement("tr");
-      tr.dataset.tier = tier[1]; tr.dataset.gate = gate[1]; tr.dataset.level = level[1]; tr.dataset.section = section[1];
-      cell(tr, "id", "SRCH:" + r[0]);
-      cell(tr, "title", link(root + "records/" + r[0] + "/index.html", r[1]));
-      var time = document.createElement("time");
-      time.dateTime = r[2];
-      time.textContent = longDate(r[2]);
-      cell(tr, "date", time);
-      cell(tr, "num", r[3]);
+      tr.dataset.f = [tier[1], gate[1], level[1], section[1]].join(" ");
+      cell(tr, "", "SRCH:" + r[0]);
+      cell(tr, "", link(root + "records/" + r[0] + "/index.html", r[1]));
+      cell(tr, "", longDate(r[2]));
+      cell(tr, "", r[3]);
       cell(tr, "", badge(tier[0], "badge tier-" + tier[1])); // as templates/_row.html: one link per row
       cell(tr, "", badge(level[0], "badge"));
       cell(tr, "", badge(gate[0], "badge gate-" + gate[1]));
