@@ -284,3 +284,22 @@ def test_size_table_by_kind_and_the_size_targets() -> None:
     assert "files per record <= 3.5 including search | 3.18 | met" in text
     assert "hugo: 99.0 MB in 10,001 files" in text
     assert bench_table.size_table({}, 10000) == []
+
+
+@pytest.mark.parametrize("search_s,tree_mib,search_met,tree_met", [
+    (299.9, 3814, True, True),      # both just within: 300 s, 4 GB = 3,814.7 MiB
+    (300.1, 3815, False, False),    # both just over
+    (120.0, 5000, True, False),     # fast, but the tree (Pagefind's peak) over 4 GB
+])
+def test_scale_table_has_issue_13_limits(monkeypatch: pytest.MonkeyPatch, search_s: float, tree_mib: int,
+                                         search_met: bool, tree_met: bool) -> None:
+    ref = rows("srchgen", "full", [20.0]) + rows("srchgen", "full-search", [30.0])
+    big = rows("srchgen", "full", [200.0]) + rows("srchgen", "full-search", [search_s])
+    big[-1]["tree_kb"] = str(tree_mib * 1024)  # the search build's tree: Pagefind included
+    monkeypatch.setattr(bench_table, "load", lambda n: ref)
+    text = "\n".join(bench_table.scale_table(bench_table.Stats(big), 100000, 10000))
+    assert "| full | 20.00 | 200.00 | 10.00 | 11.0 | met |" in text  # no super-linear step (issue 5)
+    search_row = [ln for ln in text.splitlines() if ln.startswith("| build with search <= 300 s")][0]
+    tree_row = [ln for ln in text.splitlines() if ln.startswith("| process tree peak <= 3815 MiB")][0]
+    assert search_row.endswith("| met |") == search_met and ("NOT MET" in search_row) != search_met
+    assert tree_row.endswith("| met |") == tree_met and ("NOT MET" in tree_row) != tree_met
