@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from srchgen import budget, cache, finder, git_log, parallel
+from srchgen import budget, cache, finder, git_log, lock, parallel, textfiles
 from srchgen.buildlog import BuildLog, problem_rows, record_row, registry_key
 from srchgen.derive import guide
 from srchgen.incremental import abstracts_of, edit_in_place
@@ -44,8 +44,8 @@ def check(project: Project, strict: bool = False) -> Report:
 def build(project: Project, strict: bool = False, search: bool | None = None, stats: "cache.Stats | None" = None) -> Report:
     """Check, then render and write the site; site/ is untouched unless every record is valid.
     `stats`: what cache.fingerprint found under the records folder, when it just ran.
-    One build at a time per output folder: under its lock (cache.build_lock), waiting for it."""
-    with cache.build_lock(project.out):
+    One build at a time per output folder: under its lock (lock.build_lock), waiting for it."""
+    with lock.build_lock(project.out):
         return _build(project, strict, search, stats)
 
 
@@ -88,8 +88,8 @@ class _Build:
     site_ok: bool  # site/ is what the last build left: the state's log vouches for it
     r: Renderer
     checker: "SignatureChecker | None"
-    blob: cache.TextBlob
-    spool: cache.Spool | None = None
+    blob: textfiles.TextBlob
+    spool: textfiles.Spool | None = None
     worker: parallel.Worker | None = None
     where: dict[str, str | None] = field(default_factory=dict)  # record file -> the worker's text file its texts are in
     done: dict[str, Scanned] = field(default_factory=dict)  # records edit_in_place processed before it found it could not do the build
@@ -112,7 +112,7 @@ def _open(project: Project, strict: bool, search: bool | None) -> _Build:
     r.history = history
     r.env.globals["filter_choices"] = finder.choices()
     checker = signature_checker(project)
-    blob = cache.TextBlob(out, state)
+    blob = textfiles.TextBlob(out, state)
     want_search = config.search if search is None else search
     return _Build(project, strict, want_search, env, state, site_ok, r, checker, blob)
 
@@ -129,7 +129,7 @@ def _load_and_validate(b: _Build, stats: "cache.Stats | None") -> tuple[list[Sca
         theirs, todo = parallel.split(todo)
         b.worker = _start_worker(project, r, theirs, b.checker)
     rules = guide(config)
-    b.spool = spool = cache.Spool(project.out)
+    b.spool = spool = textfiles.Spool(project.out)
     scanned = reused + [b.done[f.name] for f, _ in todo if f.name in b.done]
     todo = [(f, st) for f, st in todo if f.name not in b.done]
     scanned += process_all(project, todo, b.checker, True, lambda s: make_record(s, config, r, rules, b.blob, spool))

@@ -16,12 +16,13 @@ from srchgen.summary import StoredTexts, Summary, Texts, facts_of
 from srchgen.validate import Facts
 
 if TYPE_CHECKING:
+    from srchgen.textfiles import TextBlob
     from srchgen.gate.check import SignatureChecker
 
 
 def edit_in_place(
     project: Project, state: dict[str, Any], stats: "cache.Stats | None", r: Renderer, checker: "SignatureChecker | None",
-    blob: "cache.TextBlob", env: str, strict: bool, want_search: bool, done: dict[str, Scanned],
+    blob: "TextBlob", env: str, strict: bool, want_search: bool, done: dict[str, Scanned],
 ) -> Report | None:
     """The common rebuild, a few records edited in place, without looking at the others' rows.
 

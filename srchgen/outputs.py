@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterator, Sequence
 
-from srchgen import badges, cache, charts, feeds, finder, graph, parallel, routes
+from srchgen import badges, charts, feeds, finder, graph, parallel, routes, textfiles
 from srchgen.buildlog import BuildLog, output_digest
 from srchgen.config import Config
 from srchgen.derive import Gate, Level, Tier, guide
@@ -27,6 +27,7 @@ from srchgen.validate import Facts
 from srchgen.write import fill
 
 if TYPE_CHECKING:
+    from srchgen.textfiles import TextBlob
     from srchgen.gate.check import SignatureChecker
 
 
@@ -36,7 +37,7 @@ class Made:
     Spool until every record is known. Held per record until then, so it is kept small: file
     names (shared strings) and their spans packed in one bytes object, not the parsed record."""
 
-    spool: cache.Spool
+    spool: textfiles.Spool
     names: tuple[str, ...]  # "index.html" first, then the record's other files under records/<HEX>/
     spans: bytes  # (start, end) of each in the spool, 8-byte ints
     copies: tuple[tuple[str, str], ...]  # (output path, artifact file)
@@ -52,7 +53,7 @@ class Made:
             yield Output(path, copy_from=src)
 
 
-def make_record(s: Scanned, config: Config, r: Renderer, rules: Any, blob: "cache.TextBlob", spool: cache.Spool) -> None:
+def make_record(s: Scanned, config: Config, r: Renderer, rules: Any, blob: "TextBlob", spool: textfiles.Spool) -> None:
     """Summarize a valid processed record and spool its page and files; its Entry is dropped."""
     e = s.entry
     if e is None or s.facts is None:
@@ -80,7 +81,7 @@ def record_files(e: Entry, config: Config, r: Renderer) -> Iterator[Output]:
 _NAMES: dict[tuple[str, ...], tuple[str, ...]] = {}  # every record has the same few file names: one tuple for all
 
 
-def summarize(e: Entry, config: Config, r: Renderer, facts: Facts, blob: "cache.TextBlob") -> Summary:
+def summarize(e: Entry, config: Config, r: Renderer, facts: Facts, blob: "TextBlob") -> Summary:
     """The record's Summary; its texts (feed item, records.json element, Atom entry, listing
     row) go to the cache's text file now, not into memory."""
     rec, d = e.record, e.derived
@@ -232,8 +233,8 @@ def start_worker(project: Project, r: Renderer, todo: list[tuple[Path, tuple[int
     held: list[tuple[str, Made]] = []
 
     def phase1() -> tuple[str, list[tuple[Any, ...]]]:
-        texts = cache.WorkerTexts(project.out)
-        spool = cache.Spool(project.out)
+        texts = textfiles.WorkerTexts(project.out)
+        spool = textfiles.Spool(project.out)
         rules = guide(project.config)
         out = []
         for file, st in todo:

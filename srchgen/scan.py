@@ -22,6 +22,7 @@ from srchgen.summary import Summary, facts_of
 from srchgen.validate import Facts, Valid, loose_facts, registry_problems, validate_one, written_id
 
 if TYPE_CHECKING:
+    from srchgen.textfiles import TextFile
     from srchgen.gate.check import SignatureChecker
     from srchgen.outputs import Made
 
@@ -137,7 +138,7 @@ def to_plain(s: Scanned) -> tuple[Any, ...]:
     )
 
 
-def from_plain(t: tuple[Any, ...], texts: "cache.TextFile | None") -> Scanned:
+def from_plain(t: tuple[Any, ...], texts: "TextFile | None") -> Scanned:
     """A record the worker process holds, from to_plain's values; its texts are in `texts`."""
     name, st, problems, facts, other_id, frozen, spans, arts, loose = t
     summary = Summary(frozen, texts, spans) if frozen is not None and texts is not None else None
@@ -162,7 +163,7 @@ def record_stats(records: Path) -> list[tuple[str, tuple[int, int, int]]]:
 
 
 def triage(
-    project: Project, state: dict[str, Any], texts: "cache.TextFile | None" = None, stats: "cache.Stats | None" = None,
+    project: Project, state: dict[str, Any], texts: "TextFile | None" = None, stats: "cache.Stats | None" = None,
 ) -> tuple[list[Scanned], list[tuple[Path, tuple[int, int, int]]]]:
     """Split the record files into those the cache still describes and those to process
     (with `texts`, the cache's text file, the reused ones get their Summary). `stats`: every
