@@ -2,23 +2,27 @@
 what it was made from and the digest of its bytes; "is this output fresh?" is one lookup.
 
 BuildLog answers `fresh(path, key)` and takes `record(path, key, digest)`; the pipeline asks
-it and never learns how the log is stored (cache.py stores it: the state file's "pages" and
-"files", and one row per record file, made here by record_row)."""
+it and never learns how the log is stored. The same goes for the records: a record file's
+row (record_row) is fresh while the file's and its artifacts' stats are (row_fresh), and
+then gives the record's Summary, texts and problems without parsing it (row_*). cache.py
+stores both, in the state file."""
 
 from __future__ import annotations
 
 import hashlib
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Sequence
 
-from srchgen import budget, routes
+from srchgen import budget, cache, routes
 from srchgen.errors import Problem
 from srchgen.render import Output
-from srchgen.summary import Summary, digest
+from srchgen.summary import StoredTexts, Summary, digest
 from srchgen.write import apply_changes
 
 if TYPE_CHECKING:
     from srchgen.scan import Scanned
+    from srchgen.textfiles import TextFile
 
 
 class BuildLog:
@@ -156,8 +160,53 @@ def output_digest(o: Output) -> str:
     return h.hexdigest()[:32]
 
 
-def record_row(s: Scanned) -> tuple[Any, ...]:
-    """The cache row of one valid record (cache.STAT ... cache.UPDATED)."""
+# The record rows: what the log keeps of each record file, so an unchanged one is not parsed
+# again (its stat and its artifacts' stats are its key; cache.STAT ... cache.UPDATED).
+
+Row = tuple[Any, ...]
+StatKey = tuple[int, int, int]  # (size, mtime_ns, cache.file_id)
+
+
+def stat_key(path: Path) -> StatKey:
+    st = os.lstat(path)
+    return (st.st_size, st.st_mtime_ns, cache.file_id(st))
+
+
+def row_fresh(row: Row, st: StatKey, records: Path, stats: cache.Stats | None) -> bool:
+    """The row still describes the record file: same stat, and its artifacts' too (`stats`:
+    what cache.fingerprint found under records/ moments ago, else each is stat'ed)."""
+    if tuple(row[cache.STAT]) != st:
+        return False
+    for rel, size, mtime, ino in row[cache.ARTS]:
+        try:
+            if (stats[rel] if stats is not None else stat_key(records / rel)) != (size, mtime, ino):
+                return False
+        except (OSError, KeyError):
+            return False
+    return True
+
+
+def row_frozen(row: Row) -> tuple[Any, ...] | None:
+    """The row's frozen Summary (summary.Summary's tuple), None when it is unreadable."""
+    return cache.thaw(row)
+
+
+def row_summary(row: Row, frozen: tuple[Any, ...], texts: TextFile | None) -> Summary:
+    """The record's Summary from its row; its texts are read from `texts` when wanted."""
+    return Summary(frozen, texts, row[cache.SPANS])
+
+
+def row_texts(row: Row, texts: TextFile) -> StoredTexts:
+    """The record's texts (feeds, data export), without thawing its Summary."""
+    return StoredTexts(texts, row[cache.SPANS], row[cache.CONTENT], row[cache.UPDATED])
+
+
+def row_problems(row: Row) -> list[Problem]:
+    return thaw_problems(row[cache.PROBLEMS]) if row[cache.PROBLEMS] else []
+
+
+def record_row(s: Scanned) -> Row:
+    """The row of one valid record (cache.STAT ... cache.UPDATED)."""
     sm = s.summary
     assert sm is not None
     if s.cached is not None:

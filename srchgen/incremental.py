@@ -5,14 +5,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Iterator, Sequence
 
 from srchgen import cache, routes
-from srchgen.buildlog import BuildLog, record_row, thaw_problems
+from srchgen.buildlog import BuildLog, record_row, row_fresh, row_frozen, row_problems, row_summary, row_texts, thaw_problems
 from srchgen.derive import guide
 from srchgen.outputs import REGISTRY_TEXTS, asset_outputs, record_files, registry_texts, summarize
 from srchgen.project import Project, Report, report_of
 from srchgen.render import Output, Renderer
-from srchgen.scan import Scanned, found_records, process_all, unchanged
+from srchgen.scan import Scanned, found_records, process_all
 from srchgen.search import index_search
-from srchgen.summary import StoredTexts, Summary, Texts, facts_of
+from srchgen.summary import Summary, Texts, facts_of
 from srchgen.validate import Facts
 
 if TYPE_CHECKING:
@@ -41,7 +41,7 @@ def edit_in_place(
     found = found_records(project, stats)
     if len(found) != len(rows) or len(order) != len(rows) or any(name not in rows for name, _ in found):
         return None  # a record added or deleted: listings change
-    edited = [(project.records / name, st) for name, st in found if not unchanged(rows[name], st, project.records, stats)]
+    edited = [(project.records / name, st) for name, st in found if not row_fresh(rows[name], st, project.records, stats)]
     for s in process_all(project, edited, checker, True):
         done[s.name] = s
     config = project.config
@@ -49,7 +49,7 @@ def edit_in_place(
         if s.entry is None or s.facts is None or any(p.severity == "error" for p in s.problems):
             return None
         s.summary = summarize(s.entry, config, r, s.facts, blob)
-        old = cache.thaw(rows[name])
+        old = row_frozen(rows[name])
         if old is None or Summary(old, blob.main, ()).listing_key != s.summary.listing_key or _sans_abstract(facts_of(old)) != _sans_abstract(s.facts):
             return None
         if not _moves_alone(abstracts, name, facts_of(old).abstract, s.facts.abstract):
@@ -59,21 +59,21 @@ def edit_in_place(
 
     def summary_of(name: str) -> Summary | None:
         s = done.get(name)
-        t = cache.thaw(rows[name]) if s is None and name in rows else None
-        return s.summary if s is not None else (Summary(t, blob.main, rows[name][cache.SPANS]) if t is not None else None)
+        t = row_frozen(rows[name]) if s is None and name in rows else None
+        return s.summary if s is not None else (row_summary(rows[name], t, blob.main) if t is not None else None)
 
     related: dict[str, list[Summary]] = {}
     for name in done:
         related[name] = [o for o in map(summary_of, links.get(name, ())) if o is not None]
         if len(related[name]) != len(links.get(name, ())):
             return None
-    problems = [p for name, row in rows.items() if name not in done and row[cache.PROBLEMS] for p in thaw_problems(row[cache.PROBLEMS])]
+    problems = [p for name, row in rows.items() if name not in done for p in row_problems(row)]
     problems += [p for s in done.values() for p in s.problems] + thaw_problems(reg)
     report = report_of(problems, len(rows) - len(done), len(rows), strict, config)
     if report.errors:
         return report
     texts: list[Texts] = [
-        done[n].summary if n in done else StoredTexts(blob.main, rows[n][cache.SPANS], rows[n][cache.CONTENT], rows[n][cache.UPDATED])  # type: ignore[misc]
+        done[n].summary if n in done else row_texts(rows[n], blob.main)  # type: ignore[misc]
         for n in order
     ]
     log = BuildLog.of(state)

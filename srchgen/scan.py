@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 from srchgen import cache, parallel
-from srchgen.buildlog import problem_rows, thaw_problems
+from srchgen.buildlog import problem_rows, row_fresh, row_frozen, row_problems, row_summary, stat_key, thaw_problems
 from srchgen.entry import Entry, make_entry
 from srchgen.errors import Problem, sort_problems
 from srchgen.project import Project, signature_checker
@@ -47,21 +47,6 @@ class Scanned:
     made: "Made | None" = None  # its page and files, made and spooled (then `entry` is dropped)
 
 
-def _stat(path: Path) -> tuple[int, int, int]:
-    st = os.lstat(path)
-    return (st.st_size, st.st_mtime_ns, cache.file_id(st))
-
-
-def _artifacts_unchanged(arts: Sequence[tuple[str, int, int, int]], records: Path, stats: "cache.Stats | None") -> bool:
-    for rel, size, mtime, ino in arts:
-        try:
-            if (stats[rel] if stats is not None else _stat(records / rel)) != (size, mtime, ino):
-                return False
-        except (OSError, KeyError):
-            return False
-    return True
-
-
 def process(project: Project, file: Path, st: tuple[int, int, int], check_signature: "SignatureChecker | None", want_entry: bool) -> Scanned:
     """Load and validate one record; derive and render it when it is valid and pages are wanted."""
     src, problems = load_source(file, project.records, project.records_display)
@@ -87,7 +72,7 @@ def process(project: Project, file: Path, st: tuple[int, int, int], check_signat
 
 
 def _artifact_stats(src: SourceFile, records: Path) -> tuple[tuple[str, int, int, int], ...]:
-    return tuple((rel, *_stat(records / rel)) for rel, fact in sorted(src.artifacts.items()) if fact.source is not None)
+    return tuple((rel, *stat_key(records / rel)) for rel, fact in sorted(src.artifacts.items()) if fact.source is not None)
 
 
 def process_all(
@@ -172,11 +157,10 @@ def triage(
     reused, todo = [], []
     for name, st in found_records(project, stats):
         row = rows.get(name)
-        t = cache.thaw(row) if row is not None and unchanged(row, st, project.records, stats) else None
+        t = row_frozen(row) if row is not None and row_fresh(row, st, project.records, stats) else None
         if t is not None:
-            summary = Summary(t, texts, row[cache.SPANS]) if texts is not None else None  # type: ignore[index]
-            problems = thaw_problems(row[cache.PROBLEMS]) if row[cache.PROBLEMS] else []  # type: ignore[index]
-            reused.append(Scanned(name, st, problems, summary, facts_of(t), cached=row))
+            summary = row_summary(row, t, texts) if texts is not None else None  # type: ignore[arg-type]
+            reused.append(Scanned(name, st, row_problems(row), summary, facts_of(t), cached=row))  # type: ignore[arg-type]
         else:
             todo.append((project.records / name, st))
     return reused, todo
@@ -186,11 +170,6 @@ def found_records(project: Project, stats: "cache.Stats | None") -> list[tuple[s
     if stats is None:
         return record_stats(project.records)
     return sorted((name, st) for name, st in stats.items() if name.endswith(".md") and "/" not in name)
-
-
-def unchanged(row: tuple[Any, ...], st: tuple[int, int, int], records: Path, stats: "cache.Stats | None") -> bool:
-    """The cache row still describes the record file: same stat, and its artifacts' too."""
-    return tuple(row[cache.STAT]) == st and (not row[cache.ARTS] or _artifacts_unchanged(row[cache.ARTS], records, stats))
 
 
 def all_problems(scanned: Sequence[Scanned]) -> list[Problem]:
