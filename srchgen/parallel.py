@@ -15,12 +15,12 @@ and phase 2 runs in the process that holds phase 1's rendered pages. The child d
 its parent (PR_SET_PDEATHSIG). An exception in the child is raised in the parent as itself
 (an OSError keeps its errno and file name: the CLI reports a full disk in one line).
 
-Measured against the hand-made fork/pipe worker this replaced (marshal over two pipes; cold
-`srchgen build --no-search` of bench/gen_registry.py's 10,000 records, seed 1, on the shared
-2-core machine, variants alternated): median of 4, pool 41.3 s and worker 41.4 s (pool 46.4,
-39.2, 40.8, 41.7; worker 55.6, 41.6, 38.5, 41.2, under a load of 4-6 from other sessions):
-no difference beyond the noise, so the standard library's pool, whose failure model readers
-know, replaced the private protocol.
+Measured against the hand-made fork/pipe worker this replaced (marshal over two pipes): cold
+`srchgen build --no-search` of bench/gen_registry.py's 10,000 records (seed 1), each run in a
+fresh folder, variants alternated, on the shared 2-core machine. Two rounds: medians of 4,
+pool 41.3 s and worker 41.4 s (load 4-6 from other sessions); then medians of 3, pool 23.1 s
+(22.5 23.1 36.4) and worker 30.2 s (27.6 30.2 30.8), CPU time alike (24-32 s user). The
+worker is not faster, so the standard library's pool, whose failure model readers know.
 """
 
 from __future__ import annotations
