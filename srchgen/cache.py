@@ -5,15 +5,17 @@ templates, assets, config, options, srchgen's version) taken after the last succ
 build, plus the messages it printed: when nothing changed, `srchgen build` replays them and
 stops before importing anything heavy. `state` holds, per record, the file's stat, the
 artifact stats, the problems, the frozen Summary and the spans of its texts (STAT ...
-UPDATED), plus the key of every page, the digest of every output file, the registry key
-(build.registry_key) and the listing order, related links and cross-record problems
-(build.edit_in_place); a rebuild reprocesses only records whose bytes changed and rewrites
-only outputs whose bytes changed. It is written in chunks (_write_chunked). `texts-*` holds
-every record's feed item, records.json element and Atom entry (TextBlob), read by span, so
-no build holds them all in memory. All are keyed on srchgen's version, the dependency
-versions, the config and the templates; any mismatch and the cache is ignored. marshal is
-used because it is fast and builds no objects but plain values (it runs no code). A build
-also spools its record pages into an unnamed file here (Spool) until every record is known.
+UPDATED), plus the build log (buildlog.BuildLog: the key of every page, the digest of every
+output file), the registry key (buildlog.registry_key) and the listing order, related links
+and cross-record problems (incremental.edit_in_place); a rebuild reprocesses only records
+whose bytes changed and rewrites only outputs whose bytes changed. It is written in chunks
+(_write_chunked). `texts-*` holds every record's feed item, records.json element and Atom
+entry (textfiles.TextBlob), read by span, so no build holds them all in memory. All are
+keyed on srchgen's version, the dependency versions, the config and the templates; any
+mismatch and the cache is ignored. marshal is used because it is fast and builds no objects
+but plain values (it runs no code). A build also spools its record pages into an unnamed
+file here (textfiles.Spool) until every record is known, and takes the build lock here
+(lock.build_lock).
 
 This module imports only the standard library: the no-op path must stay cheap.
 """
@@ -28,17 +30,13 @@ import operator
 import os
 import stat
 import sys
-import tempfile
-import time
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator
+from typing import TYPE_CHECKING, Any, Iterable, Iterator
 
 from srchgen import __version__, git_log
 
-try:
-    import fcntl
-except ImportError:  # pragma: no cover - not POSIX: builds are not serialized there
-    fcntl = None  # type: ignore[assignment]
+if TYPE_CHECKING:
+    from srchgen.textfiles import TextBlob
 
 FORMAT = 9
 DIR = ".srchgen-cache"
@@ -318,153 +316,6 @@ def thaw(row: tuple[Any, ...]) -> tuple[Any, ...] | None:
     return t if isinstance(t, tuple) else None
 
 
-class TextFile:
-    """One file of texts, read by span (pread: nothing is held in memory; a read-only map of it
-    was tried and measured: its pages count in the process's RSS, +80 MB at 10,000 records)."""
-
-    def __init__(self, path: Path, fd: int):
-        self.path, self.fd = path, fd
-
-    def read(self, span: Span) -> bytes:
-        a, b = span
-        data = os.pread(self.fd, b - a, a)
-        if len(data) != b - a:
-            raise OSError(f"{self.path}: text span {a}-{b} is past the end of the file")
-        return data
-
-    def close(self) -> None:
-        if self.fd >= 0:
-            os.close(self.fd)
-            self.fd = -1
-
-
-class Spool:
-    """Bytes made now and written later (a clean build's record pages and files, made as each
-    record is processed): an unnamed file in the cache folder, gone when closed or when the
-    process dies, read back by span with pread, so the bytes do not count in the build's memory."""
-
-    def __init__(self, out: Path):
-        self.folder = cache_dir(out)
-        try:
-            self.folder.mkdir(parents=True, exist_ok=True)
-            self.file = tempfile.TemporaryFile(dir=self.folder)
-        except OSError as e:
-            e.filename, e.filename2 = str(self.folder), None  # not the random name it tried
-            raise
-        self.size = 0
-
-    def add(self, data: bytes) -> Span:
-        view, start = memoryview(data), self.size
-        try:
-            while view:
-                view = view[os.write(self.file.fileno(), view) :]
-        except OSError as e:  # a full disk: os.write names no file
-            e.filename = str(self.folder)
-            raise
-        self.size += len(data)
-        return (start, self.size)
-
-    def read(self, span: Span) -> bytes:
-        a, b = span
-        data = os.pread(self.file.fileno(), b - a, a)
-        if len(data) != b - a:
-            raise OSError(f"spool span {a}-{b} is past the end of the file")
-        return data
-
-    def close(self) -> None:
-        self.file.close()
-
-
-class TextBlob:
-    """Records' big texts in one append-only file, written as the build makes them (so no
-    build holds every record's texts in memory): unchanged records keep their spans, new
-    texts are appended. A span is live once the state naming it is saved, so appending to
-    the file the last state names is safe at any moment. The file is rewritten when more
-    than half of it is dead. A worker process writes its own file, merged in at `save`."""
-
-    def __init__(self, out: Path, state: dict[str, Any]):
-        self.dir = cache_dir(out)
-        self.dir.mkdir(parents=True, exist_ok=True)
-        old = state.get("texts_file")
-        self.name = old if isinstance(old, str) and (self.dir / old).is_file() else f"texts-{os.urandom(8).hex()}"
-        path = self.dir / self.name
-        self.main = TextFile(path, os.open(path, os.O_RDWR | os.O_CREAT | os.O_APPEND | getattr(os, "O_CLOEXEC", 0), 0o644))
-        self.size = os.fstat(self.main.fd).st_size
-        self.others: dict[str, TextFile] = {}
-
-    def add(self, texts: tuple[bytes, ...]) -> tuple[Span, ...]:
-        """Append texts; their spans in the main file."""
-        spans = []
-        for t in texts:
-            spans.append((self.size, self.size + len(t)))
-            view = memoryview(t)
-            try:
-                while view:
-                    view = view[os.write(self.main.fd, view) :]
-            except OSError as e:  # a full disk: os.write names no file
-                e.filename = str(self.main.path)
-                raise
-            self.size += len(t)
-        return tuple(spans)
-
-    def adopt(self, name: str) -> TextFile:
-        """A worker process's text file (in the cache folder), readable now, merged at `save`."""
-        if name not in self.others:
-            path = self.dir / name
-            self.others[name] = TextFile(path, os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0)))
-        return self.others[name]
-
-    def close(self) -> None:
-        """Release the files (idempotent); what was appended stays dead until a state names it."""
-        for f in [self.main, *self.others.values()]:
-            f.close()
-        self.others = {}
-
-    def save(self, rows: dict[str, tuple[Any, ...]], where: dict[str, str | None]) -> str:
-        """Make every row's spans (row[4]) point into one file; returns its name. `where` names the
-        adopted file a row's spans are in (None: the main file). Rows are re-spanned as needed."""
-        for name, row in rows.items():
-            if where.get(name) is None:
-                continue
-            other = self.others[where[name]]  # type: ignore[index]
-            rows[name] = (*row[:4], self.add(tuple(other.read(span) for span in row[4])), *row[5:])
-        live = sum(b - a for row in rows.values() for a, b in row[4])
-        if live * 2 < self.size:
-            self._compact(rows)
-        for f in self.others.values():
-            f.path.unlink(missing_ok=True)
-        return self.name
-
-    def _compact(self, rows: dict[str, tuple[Any, ...]]) -> None:
-        name = f"texts-{os.urandom(8).hex()}"  # a new name: the old state never points at a half-written file
-        offset = 0
-        path = self.dir / name
-        try:
-            with open(path, "wb", buffering=1 << 20) as f:
-                for key, row in rows.items():
-                    spans = []
-                    for span in row[4]:
-                        f.write(self.main.read(span))
-                        spans.append((offset, offset + span[1] - span[0]))
-                        offset += span[1] - span[0]
-                    rows[key] = (*row[:4], tuple(spans), *row[5:])
-        except OSError as e:  # the build fails; its rows are not saved
-            try:
-                path.unlink(missing_ok=True)
-            except OSError:
-                pass
-            e.filename, e.filename2 = str(path), None
-            raise
-        self.name = name
-
-
-class WorkerTexts(TextBlob):
-    """The text file a worker process writes (always a new one); the parent adopts it by name."""
-
-    def __init__(self, out: Path):
-        super().__init__(out, {})
-
-
 def save_state(out: Path, state: dict[str, Any], blob: TextBlob, where: dict[str, str | None]) -> None:
     d = cache_dir(out)
     name = blob.save(state["records"], where)
@@ -501,97 +352,4 @@ def _ident(st: os.stat_result) -> tuple[int, int, int]:
     return (st.st_ino, st.st_size, st.st_mtime_ns)
 
 
-# --------------------------------------------------------------------------- one build at a time (issue 15)
-
-LOCK = "lock"
-
-
-class Busy(Exception):
-    """Another live process holds the build lock (`holder`: its pid and output folder, when known)."""
-
-    def __init__(self, pid: int | None, out: str | None):
-        super().__init__(pid, out)
-        self.pid, self.out = pid, out
-
-
-_held: dict[str, int] = {}  # lock file -> how many times this process entered it
-
-
-def _holder(fd: int) -> Busy:
-    """Who holds the lock, as it wrote in the lock file (pid None: not written yet, or not alive)."""
-    try:
-        text = os.pread(fd, 4096, 0).decode("utf-8", "replace")
-    except OSError:
-        text = ""
-    pid, _, out = text.partition("\t")
-    number = int(pid) if pid.isdigit() else None
-    if number is not None:
-        try:
-            os.kill(number, 0)
-        except ProcessLookupError:  # a killed holder's line, about to be overwritten by the new one
-            number = None
-        except OSError:
-            pass
-    return Busy(number, out.strip() or None)
-
-
-def _try_lock(fd: int) -> bool:
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        return True
-    except BlockingIOError:
-        return False
-
-
-@contextlib.contextmanager
-def build_lock(out: Path, wait: bool = True, waiting: Callable[[Busy], None] | None = None) -> Iterator[None]:
-    """Hold the exclusive build lock of the output folder's cache (`.srchgen-cache/lock`, flock)
-    from the first read of the cache to its last write: two builds never recover, stage, swap
-    or save over each other. A second build waits (after telling `waiting` who holds it), or
-    with `wait=False` raises Busy. Re-entered freely by the process that holds it (the CLI
-    holds it around build()). The kernel drops the lock when its holder dies, so a killed
-    build never leaves it taken, and whatever a holder finds beside site/ (site.tmp-*,
-    site.old-*, a journal) was left by a build that is no longer running."""
-    path = cache_dir(out) / LOCK
-    key = os.path.abspath(path)
-    if fcntl is None:
-        yield
-        return
-    if key in _held:
-        _held[key] += 1
-        try:
-            yield
-        finally:
-            _held[key] -= 1
-        return
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o644)
-    try:
-        locked = _try_lock(fd)
-        busy = _holder(fd) if not locked else None
-        for _ in range(100):  # a holder that has just taken the lock writes its pid at once: wait for it a moment
-            if locked or (busy is not None and busy.pid is not None):
-                break
-            time.sleep(0.01)
-            locked = _try_lock(fd)
-            busy = _holder(fd) if not locked else None
-        if busy is not None:
-            if not wait:
-                raise busy
-            if waiting is not None:
-                waiting(busy)
-            fcntl.flock(fd, fcntl.LOCK_EX)
-        line = f"{os.getpid()}\t{os.path.abspath(out)}\n".encode("utf-8", "surrogateescape")
-        os.pwrite(fd, line, 0)
-        os.ftruncate(fd, len(line))
-        _held[key] = 1
-        try:
-            yield
-        finally:
-            del _held[key]
-            try:
-                os.ftruncate(fd, 0)  # no stale pid for the next waiter to name
-            except OSError:
-                pass
-    finally:
-        os.close(fd)  # releases the lock
+LOCK = "lock"  # the build lock's file in the cache folder (lock.build_lock)

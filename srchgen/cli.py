@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
-from srchgen import __version__, cache
+from srchgen import __version__, cache, lock
 
 if TYPE_CHECKING:  # the heavy modules load only when a command needs them (the no-op build does not)
     from srchgen.build import Project, Report
@@ -116,13 +116,13 @@ def build_cmd(records: str | None, out: str | None, base_url: str | None, strict
     """
     records_dir, out_dir = _folders(records, out)
 
-    def waiting(busy: cache.Busy) -> None:
+    def waiting(busy: lock.Busy) -> None:
         click.echo(f"waiting for another build of {_busy_site(busy, out_dir)} ({_busy_pid(busy)})…", err=True)
 
     try:
-        with cache.build_lock(out_dir, wait=not no_wait, waiting=waiting):
+        with lock.build_lock(out_dir, wait=not no_wait, waiting=waiting):
             _build_locked(records, out, records_dir, out_dir, base_url, strict, no_search)
-    except cache.Busy as busy:
+    except lock.Busy as busy:
         click.echo(f"srchgen: another build of {_busy_site(busy, out_dir)} is running ({_busy_pid(busy)}); not waiting (--no-wait)", err=True)
         sys.exit(2)
     except OSError as e:  # the one place environment faults of a build are reported (issue 15)
@@ -159,11 +159,11 @@ def environment_fault(e: OSError, out_dir: Path) -> str:
     return f"cannot {verb} {text}: {reason}"
 
 
-def _busy_site(busy: "cache.Busy", out_dir: Path) -> str:
+def _busy_site(busy: "lock.Busy", out_dir: Path) -> str:
     return f"{shown(Path(busy.out) if busy.out else out_dir)}/"
 
 
-def _busy_pid(busy: "cache.Busy") -> str:
+def _busy_pid(busy: "lock.Busy") -> str:
     return f"pid {busy.pid}" if busy.pid is not None else "pid unknown"
 
 

@@ -12,6 +12,7 @@ from click.testing import CliRunner
 
 from srchgen import budget
 from srchgen import build as build_mod
+from srchgen import outputs as outputs_mod
 from srchgen.build import build
 from srchgen.render import Renderer
 from srchgen.cli import main
@@ -153,9 +154,9 @@ def test_listings_are_rebuilt_only_when_a_listing_key_changed(
     assert not build(project_for(tmp_project), search=False).errors
     EDITS[change](tmp_project)
     calls: list[str] = []
-    real_listing, real_aggregates = Renderer.listing_page, build_mod.aggregate_outputs
+    real_listing, real_aggregates = Renderer.listing_page, outputs_mod.aggregate_outputs
     monkeypatch.setattr(Renderer, "listing_page", lambda self, *a, **k: calls.append("listing") or real_listing(self, *a, **k))
-    monkeypatch.setattr(build_mod, "aggregate_outputs", lambda *a, **k: calls.append("registry") or real_aggregates(*a, **k))
+    monkeypatch.setattr(outputs_mod, "aggregate_outputs", lambda *a, **k: calls.append("registry") or real_aggregates(*a, **k))
     assert not build(project_for(tmp_project), search=False).errors
     assert ("registry" in calls) is listings_rebuilt
     if not listings_rebuilt:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from srchgen import cache
+from srchgen import cache, textfiles
 
 
 def test_chunked_state_round_trips_across_chunks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -41,7 +41,7 @@ def test_a_row_that_is_not_a_marshalled_tuple_thaws_to_none() -> None:
 def test_texts_are_read_by_span(tmp_path: Path) -> None:
     path = tmp_path / "texts"
     path.write_bytes(b"".join(bytes([65 + i % 26]) * 7 for i in range(50)))
-    f = cache.TextFile(path, os.open(path, os.O_RDWR | os.O_APPEND))
+    f = textfiles.TextFile(path, os.open(path, os.O_RDWR | os.O_APPEND))
     try:
         for i in reversed(range(50)):
             assert f.read((7 * i, 7 * i + 7)) == bytes([65 + i % 26]) * 7
@@ -54,7 +54,7 @@ def test_texts_are_read_by_span(tmp_path: Path) -> None:
 
 
 def test_spool_gives_back_what_it_was_given(tmp_path: Path) -> None:
-    spool = cache.Spool(tmp_path / "site")
+    spool = textfiles.Spool(tmp_path / "site")
     try:
         spans = [spool.add(bytes([i]) * (i * 100)) for i in range(20)]
         assert [spool.read(s) for s in reversed(spans)] == [bytes([i]) * (i * 100) for i in reversed(range(20))]
