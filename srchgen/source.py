@@ -14,6 +14,7 @@ kind, quoted), which only a problem's message needs, are composed on first use.
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import os
 import re
@@ -449,7 +450,9 @@ def _vouch_null(v: str) -> None:
 
 def _vouch_timestamp(v: str) -> Any:
     if _TIMESTAMP.fullmatch(v):
-        try:  # the full path's own constructor, so equal values; 2026-02-30 gives up
+        try:  # 2026-02-30 gives up (the full path keeps it as text)
+            if len(v) == 10:  # as SafeConstructor.construct_yaml_timestamp makes a date, at 1/15 of its cost
+                return datetime.date(int(v[:4]), int(v[5:7]), int(v[8:10]))
             return SafeConstructor.construct_yaml_timestamp(_constructor, yaml.ScalarNode(_T + "timestamp", v))
         except Exception:
             pass

@@ -221,7 +221,8 @@ BOUNDARY = [
     # null: only null and nothing
     ("title: null", FAST), ("title:", FAST), ("title: ~", GIVES_UP), ("title: Null", GIVES_UP), ("title: NULL", GIVES_UP),
     # dates and times: the full path's own constructor, on the plainest spellings only
-    ("title: 2026-05-28", FAST), ("title: 2026-02-30", GIVES_UP), ("title: 2026-5-28", FAST),
+    ("title: 2026-05-28", FAST), ("title: 2024-02-29", FAST), ("title: 2026-02-30", GIVES_UP), ("title: 2026-13-01", GIVES_UP),
+    ("title: 0000-01-01", GIVES_UP), ("title: 2026-5-28", FAST),
     ("title: 2026-07-01T12:00:00Z", FAST), ("title: 2026-07-01T12:00:00+02:00", FAST), ("title: 2026-07-01T12:00:00.5Z", FAST),
     ("title: 2026-07-01 12:00:00", GIVES_UP), ("title: 2026-07-01t12:00:00Z", GIVES_UP), ("title: 2026-07-01T12:00:00", GIVES_UP),
     ("title: 2026-07-01T25:00:00Z", GIVES_UP),
