@@ -297,3 +297,51 @@ def test_valid_records_are_never_composed() -> None:
     valid, found = validate([a, b], CFG)
     assert len(valid) == 2 and not [p for p in found if p.severity == "error"]
     assert a.scalars._scalars is None and b.scalars._scalars is None  # type: ignore[attr-defined]
+
+
+# --- reading the file: one lstat instead of is_symlink + is_file + stat ------------------------
+
+
+def _reference_read(file: Path) -> str | bytes:
+    """load_source's checks as they were written before (Path.is_symlink, is_file, stat, read_bytes)."""
+    if file.is_symlink():
+        return "symlink"
+    if not file.is_file():
+        return "not regular"
+    try:
+        if file.stat().st_size > source.MAX_BYTES:
+            return "too big"
+        return file.read_bytes()
+    except OSError as e:
+        return f"cannot read: {e.strerror}"
+
+
+def test_reading_a_record_file_ends_as_it_did(tmp_path: Path) -> None:
+    import os
+
+    records = tmp_path / "records"
+    records.mkdir()
+    (records / "0000000A.md").write_bytes(_record(""))
+    (records / "0000000B.md").symlink_to(records / "0000000A.md")
+    (records / "0000000C.md").symlink_to(records / "missing.md")
+    (records / "0000000D.md").mkdir()
+    os.mkfifo(records / "0000000E.md")
+    (records / "0000000F.md").write_bytes(b"---\n" + b"x" * source.MAX_BYTES)
+    (records / "00000010.md").write_bytes(b"")
+    (records / "00000011.md").symlink_to(records / "00000011.md")  # a loop: ELOOP
+    expected = {
+        "symlink": "record file is a symbolic link; records must be regular files",
+        "not regular": "not a regular file",
+        "too big": f"file is {source.MAX_BYTES + 4:,} bytes; a record may be at most {source.MAX_BYTES:,} bytes (1 MiB)",
+    }
+    names = ["0000000A.md", "0000000B.md", "0000000C.md", "0000000D.md", "0000000E.md", "0000000F.md", "00000010.md", "00000011.md", "gone.md"]
+    for name in names:
+        file = records / name
+        ref = _reference_read(file)
+        src, problems = load_source(file, records, "records")
+        if isinstance(ref, bytes):
+            ref_src, ref_problems = parse_source(ref, f"records/{name}", name)
+            assert problems == ref_problems and (src is None) == (ref_src is None), name
+            assert src is None or ref_src is None or src.digest == ref_src.digest
+        else:
+            assert [p.message for p in problems] == [expected[ref]], name
