@@ -130,7 +130,7 @@ def test_corpus_registry_gives_the_same_outcome_both_ways(records: Path) -> None
         assert took == files, "every valid record should take the fast path"
 
 
-def test_most_of_the_invalid_corpus_still_takes_the_full_path_where_it_must() -> None:
+def test_yaml_problems_give_up_and_schema_problems_take_the_fast_path() -> None:
     """YAML-level problems give up; schema-level problems (valid YAML) take the fast path and still get
     today's messages, their raw scalars and positions being read from the full path on demand."""
     gave_up = {"duplicate-key", "duplicate-key-nested", "key-not-text", "front-matter-list", "front-matter-scalar",
