@@ -1,4 +1,4 @@
-"""The fast load path (source._fast) against the full one (compose with marks + _Walker).
+"""The fast load path (yaml_fast.fast, source._fast) against the full one (compose with marks + _Walker).
 
 The fast path must either give up, so the full path decides, or yield exactly what the
 full path yields: the same data (types included), the same key and value positions, the
