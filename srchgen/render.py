@@ -356,6 +356,10 @@ class Renderer:
         self.dupes: dict[str, tuple[tuple[str, str], ...]] = {}  # dupes_of(every record), once they are known
         # the sections that have records (their listings are in the navigation), once every record is known
         self.sections: frozenset[str] | None = None
+        # Whether the record page may be written by srchgen/fastpage.py (none of the templates it is
+        # made from is the registry's own), and its base.html parts by navigation state.
+        self._fast: bool | None = None
+        self._chrome: dict[tuple[Any, ...], Any] = {}
 
     def _render(self, template: str, page: Page, **context: Any) -> bytes:
         tpl = self._templates.get(template)
@@ -389,18 +393,14 @@ class Renderer:
     def record_page_unlinked(self, entry: Entry, guide: Any) -> bytes:
         """A record page with RELATED_MARK where its related-records section goes (fill_related):
         a clean build renders each page as soon as its record is processed and adds the section
-        once every record is known (links go both ways), so no parsed record is held till then."""
+        once every record is known (links go both ways), so no parsed record is held till then.
+        With the default theme's templates it is written by srchgen/fastpage.py (the same bytes)."""
         page = Page(routes.record_page(entry.hex), self.config, "section:" + entry.record.section.value)
-        return self._render(
-            "record.html",
-            page,
+        context: dict[str, Any] = dict(
             entry=entry,
             related_section=Markup(RELATED_MARK),
             dupes_head=Markup(DUPES_HEAD), dupes_inline=Markup(DUPES_INLINE), dupes_row=Markup(DUPES_ROW),
             dupes_none_row=Markup(DUPES_NONE_ROW), dupes_none_filter=Markup(DUPES_NONE_FILTER),
-            d=derive,
-            routes=routes,
-            guide=guide,
             jsonld=jsonld(entry, self.config, page.canonical()),
             signature_text=signature_text(entry),
             cite=cite.page_view(entry, self.config),
@@ -409,6 +409,26 @@ class Renderer:
             source_url=git_log.repository_file(self.config.repository, "blob/main", entry.hex),
             history_section=self.history_section(entry),
         )
+        if self.fast_record_page:
+            from srchgen import fastpage
+
+            nav = self._nav()
+            key = (page.prefix, page.section, self.sections)
+            chrome = self._chrome.get(key)
+            if chrome is None:
+                chrome = self._chrome[key] = fastpage.chrome(self.config, page, nav)
+            return fastpage.record_page(fastpage.RecordContext(page=page, config=self.config, **context), chrome).encode("utf-8")
+        return self._render("record.html", page, d=derive, routes=routes, guide=guide, **context)
+
+    @property
+    def fast_record_page(self) -> bool:
+        """Whether record pages come from srchgen/fastpage.py: only when the registry overrides
+        none of the templates they are made from (its own templates/ wins, through Jinja)."""
+        if self._fast is None:
+            from srchgen import fastpage
+
+            self._fast = fastpage.theme_only(self.env)
+        return self._fast
 
     def history_section(self, entry: Entry) -> Markup:
         """The record's merged changes from git (srchgen/git_log.py), newest first, or why there are none."""
@@ -418,6 +438,10 @@ class Renderer:
         def version_url(commit: str) -> str | None:
             return git_log.repository_file(repo, f"blob/{commit}", entry.hex, h.path)
 
+        if self.fast_record_page:
+            from srchgen import fastpage
+
+            return fastpage.history_section(h, entry.hex, repo, version_url)
         html = self._render(
             "_history.html", Page(routes.record_page(entry.hex), self.config, ""),
             history=h, changes=h.of(entry.hex), repository=repo, version_url=version_url,
