@@ -12,12 +12,15 @@ matrix of field variations and generated registries both ways and compares the b
 edit to one of those templates that is not mirrored here fails the suite. Values are escaped
 with markupsafe.escape exactly where Jinja autoescapes them (the marks and the Markup values
 the context carries go in as they are); text that is a constant of the template is written
-as the template has it.
+as the template has it, and so are values the schema already confines to characters escaping
+leaves alone (a record id, SRCH:[0-9A-F]{8}; topic slugs; ISO dates; the score; integers).
 """
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
+from enum import Enum
 from typing import Any, Callable, Sequence
 
 import jinja2
@@ -26,6 +29,7 @@ from markupsafe import Markup, escape
 from srchgen import derive, git_log, routes
 from srchgen.config import Config
 from srchgen.entry import Entry
+from srchgen.schema import Section
 from srchgen.render import Nav, Page, filesize, json_script, long_date, score, theme_dir, when
 
 # The templates a record page is made from (record.html extends base.html and includes
@@ -58,8 +62,19 @@ def _inside(filename: str, folder: Any) -> bool:
     return Path(filename).resolve().parent == folder
 
 
-def _slug(text: str) -> str:
-    return routes.slug(text)
+@functools.lru_cache(maxsize=None)
+def _enum(member: Enum) -> tuple[str, str]:
+    """A derived value's escaped text and its escaped |slug: members of a few small enums, done once each."""
+    return str(_E(member.value)), str(_E(routes.slug(member.value)))
+
+
+@functools.lru_cache(maxsize=4096)
+def _often(text: str) -> str:
+    """Escaped text that recurs across records (reasons, footnotes, the tier's basis, check texts)."""
+    return str(_E(text))
+
+
+_when = functools.lru_cache(maxsize=1024)(when)  # most records share one of a few "Evaluated" values
 
 
 # --- what every record page of one build shares --------------------------------------------------
@@ -76,7 +91,11 @@ class Chrome:
     license_link: str  # the Signposting licence link, or ""
     body_open: str  # </head> .. <main id="main">\n
     footer: str  # </main> .. </html>\n
-    prefix: str
+    prefix: str  # url(): the path back to the site's root
+    home: str  # escaped url()s of the page's fixed links
+    guide: str
+    cite_js: str
+    sections: dict[Any, tuple[str, str]]  # Section -> (escaped listing url, escaped label)
 
 
 def chrome(config: Config, page: Page, nav: Sequence[tuple[Nav, str, str]]) -> Chrome:
@@ -124,7 +143,11 @@ def chrome(config: Config, page: Page, nav: Sequence[tuple[Nav, str, str]]) -> C
         "</footer>\n</body>\n</html>\n"
     )
     license_link = f'<link rel="license" href="{_E(lic.url)}">\n' if lic else ""
-    return Chrome(head_open, f" · {site_title}</title>\n", str(site_title), links, license_link, body_open, footer, page.prefix)
+    sections = {s: (str(_E(url(routes.section_dir(s) + "index.html"))), str(_E(s.value.capitalize()))) for s in Section}
+    return Chrome(
+        head_open, f" · {site_title}</title>\n", str(site_title), links, license_link, body_open, footer, page.prefix,
+        str(_E(url(routes.HOME))), str(_E(url(routes.GUIDE))), str(_E(url("assets/cite.js"))), sections,
+    )
 
 
 # --- the record page, section by section (templates/record.html) ---------------------------------
@@ -152,29 +175,44 @@ class RecordContext:
     dupes_none_filter: Markup
 
 
+@dataclass(frozen=True, slots=True)
+class Shared:
+    """Values several sections of one page print, escaped once."""
+
+    title: str  # r.display_title
+    publisher: str
+    canonical: str  # "" without base_url
+    doi: str  # "" without a DOI
+    report_url: str  # "" without one
+
+
 def record_page(c: RecordContext, ch: Chrome) -> str:
     """The whole page, as record.html renders it."""
+    r = c.entry.record
     canonical = c.page.canonical()
+    v = Shared(
+        str(_E(r.display_title)), str(_E(r.publisher)), str(_E(canonical)) if canonical else "",
+        str(_E(r.doi)) if r.doi else "", str(_E(r.report_url)) if r.report_url else "",
+    )
     return "".join((
-        ch.head_open, _E(c.entry.short_title), " · ", _E(c.entry.record.id), ch.title_tail,
-        _meta(c, ch, canonical),
-        f'<link rel="canonical" href="{_E(canonical)}">\n' if canonical else "",
+        ch.head_open, _E(c.entry.short_title), " · ", r.id, ch.title_tail,
+        _meta(c, ch, v),
+        f'<link rel="canonical" href="{v.canonical}">\n' if v.canonical else "",
         ch.links,
-        _signposting(c, ch, canonical),
+        _signposting(c, ch, v),
         ch.body_open,
         _breadcrumb(c, ch),
-        _record_header(c, ch),
+        _record_header(c, ch, v),
         _abstract_and_cite(c, ch),
-        _record_sections(c, ch),
-        _data(c, ch, canonical),
+        _record_sections(c, ch, v),
+        _data(c, ch, v),
         ch.footer,
     ))
 
 
-def _meta(c: RecordContext, ch: Chrome, canonical: str | None) -> str:
+def _meta(c: RecordContext, ch: Chrome, v: Shared) -> str:
     r = c.entry.record
-    title = _E(r.display_title)
-    publisher = _E(r.publisher)
+    title, publisher = v.title, v.publisher
     summary = c.entry.summary
     if len(summary) > 160:  # |truncate(160, true, '…', 0)
         summary = summary[:159] + "…"
@@ -184,103 +222,99 @@ def _meta(c: RecordContext, ch: Chrome, canonical: str | None) -> str:
         f'<meta name="citation_title" content="{title}">\n'
         f'<meta name="citation_author" content="{publisher}">\n'
         f'<meta name="citation_publisher" content="{publisher}">\n'
-        f'<meta name="citation_publication_date" content="{_E(r.submitted.strftime("%Y/%m/%d"))}">\n'
-        f'<meta name="citation_technical_report_number" content="{_E(r.id)}">\n'
+        f'<meta name="citation_publication_date" content="{r.submitted.strftime("%Y/%m/%d")}">\n'
+        f'<meta name="citation_technical_report_number" content="{r.id}">\n'
     ]
     if r.doi:
-        out.append(f'<meta name="citation_doi" content="{_E(r.doi)}">\n')
+        out.append(f'<meta name="citation_doi" content="{v.doi}">\n')
     if r.topics:
-        out.append(f'<meta name="citation_keywords" content="{_E("; ".join(r.topics))}">\n')
-    if canonical:
-        out.append(f'<meta name="citation_abstract_html_url" content="{_E(canonical)}">\n<meta property="og:url" content="{_E(canonical)}">\n')
+        out.append(f'<meta name="citation_keywords" content="{"; ".join(r.topics)}">\n')
+    if v.canonical:
+        out.append(f'<meta name="citation_abstract_html_url" content="{v.canonical}">\n<meta property="og:url" content="{v.canonical}">\n')
     out.append(
         f'<meta property="og:type" content="article">\n<meta property="og:title" content="{title}">\n'
-        f'<meta property="og:site_name" content="{ch.site_name}">\n<meta property="article:published_time" content="{_E(submitted)}">\n'
+        f'<meta property="og:site_name" content="{ch.site_name}">\n<meta property="article:published_time" content="{submitted}">\n'
     )
     if c.report_pdf:
-        out.append(f'<meta name="citation_pdf_url" content="{_E(r.report_url)}">\n')
+        out.append(f'<meta name="citation_pdf_url" content="{v.report_url}">\n')
     out.append(f'<script type="application/ld+json">{json_script(c.jsonld)}</script>\n')
     return "".join(out)
 
 
-def _signposting(c: RecordContext, ch: Chrome, canonical: str | None) -> str:
+def _signposting(c: RecordContext, ch: Chrome, v: Shared) -> str:
     """FAIR Signposting level 1: the landing page's typed links (the head block)."""
     r = c.entry.record
     out = []
     if r.doi:
-        out.append(f'<link rel="cite-as" href="https://doi.org/{_E(r.doi)}">\n')
-    elif canonical:
-        out.append(f'<link rel="cite-as" href="{_E(canonical)}">\n')
+        out.append(f'<link rel="cite-as" href="https://doi.org/{v.doi}">\n')
+    elif v.canonical:
+        out.append(f'<link rel="cite-as" href="{v.canonical}">\n')
     out.append(
         '<link rel="describedby" href="record.json" type="application/json">\n'
         '<link rel="type" href="https://schema.org/ScholarlyArticle">\n<link rel="type" href="https://schema.org/AboutPage">\n'
     )
     if r.report_url:
-        out.append(f'<link rel="item" href="{_E(r.report_url)}"{_PDF_TYPE if c.report_pdf else ""}>\n')
+        out.append(f'<link rel="item" href="{v.report_url}"{_PDF_TYPE if c.report_pdf else ""}>\n')
     for a in c.entry.artifacts:
         out.append(f'<link rel="item" href="{_E("artifacts/" + a.name)}">\n')
     out.append(ch.license_link)
     return "".join(out)
 
 
-def _section_link(c: RecordContext, ch: Chrome) -> tuple[str, str]:
-    section = c.entry.record.section
-    return _E(c.page.url(routes.section_dir(section) + "index.html")), _E(section.value.capitalize())
-
-
 def _breadcrumb(c: RecordContext, ch: Chrome) -> str:
-    href, label = _section_link(c, ch)
+    href, label = ch.sections[c.entry.record.section]
     return (
         '<nav class="breadcrumb" aria-label="Breadcrumb"><ol>\n'
-        f'<li><a href="{_E(c.page.url(routes.HOME))}">Index</a></li>\n'
+        f'<li><a href="{ch.home}">Index</a></li>\n'
         f'<li><a href="{href}">{label}</a></li>\n'
-        f'<li><span aria-current="page">{_E(c.entry.record.id)}</span></li>\n</ol></nav>\n'
+        f'<li><span aria-current="page">{c.entry.record.id}</span></li>\n</ol></nav>\n'
     )
 
 
-def _record_header(c: RecordContext, ch: Chrome) -> str:
-    e, r, dv = c.entry, c.entry.record, c.entry.derived
-    url = c.page.url
-    href, label = _section_link(c, ch)
-    topics = "".join(f'<a class="chip" href="{_E(url(routes.topic_dir(t) + "index.html"))}">{_E(t)}</a>\n' for t in r.topics)
+def _record_header(c: RecordContext, ch: Chrome, v: Shared) -> str:
+    r, dv = c.entry.record, c.entry.derived
+    href, label = ch.sections[r.section]
+    topics = "".join(f'<a class="chip" href="{ch.prefix}{routes.topic_dir(t)}index.html">{t}</a>\n' for t in r.topics)
     report = ""
     if r.report_url:
-        report = f' · <a href="{_E(r.report_url)}" rel="nofollow noopener">Report{" (PDF)" if c.report_pdf else ""}</a>'
-    submitted = _E(r.submitted.isoformat())
-    tier, gate = dv.tier.value, dv.gate.status.value
+        report = f' · <a href="{v.report_url}" rel="nofollow noopener">Report{" (PDF)" if c.report_pdf else ""}</a>'
+    submitted = r.submitted.isoformat()
+    tier, tier_slug = _enum(dv.tier)
+    gate, gate_slug = _enum(dv.gate.status)
     doi = ""
     if r.doi:
-        doi = f'<div class="fact-doi"><dt data-pagefind-ignore>DOI</dt><dd><a href="https://doi.org/{_E(r.doi)}">{_E(r.doi)}</a></dd></div>\n'
+        doi = f'<div class="fact-doi"><dt data-pagefind-ignore>DOI</dt><dd><a href="https://doi.org/{v.doi}">{v.doi}</a></dd></div>\n'
     checks = dv.checks
-    filters = "".join(f'<span data-pagefind-filter="automated check">{_E(k.label)}</span>' for k in checks) if checks else c.dupes_none_filter
+    filters = "".join(f'<span data-pagefind-filter="automated check">{_often(k.label)}</span>' for k in checks) if checks else c.dupes_none_filter
     if checks:
         notice = (
             '<p class="notice checks" role="note" data-pagefind-ignore><strong>Automated checks:</strong> '
-            f'{"; ".join(_E(k.label) for k in checks)}{c.dupes_inline}. Signals, not verdicts; <a href="#automated-checks">what they found</a>.</p>\n'
+            f'{"; ".join(_often(k.label) for k in checks)}{c.dupes_inline}. Signals, not verdicts; <a href="#automated-checks">what they found</a>.</p>\n'
         )
     else:
         notice = f"{c.dupes_head}\n"
     status = ""
-    if dv.status.value != "CURRENT":
+    if dv.status is not derive.Status.CURRENT:
+        text, slug = _enum(dv.status)
         status = (
-            f'<p class="notice status-{_E(_slug(dv.status.value))}" role="note">Correction status: <strong>{_E(dv.status.value)}</strong>. '
+            f'<p class="notice status-{slug}" role="note">Correction status: <strong>{text}</strong>. '
             'See the <a href="#correction-record">correction record</a>.</p>\n'
         )
     return (
         '<article data-pagefind-body>\n<header class="record-header">\n'
-        f'<p class="record-kicker"><span class="record-id" data-pagefind-meta="id">{_E(r.id)}</span>\n'
+        f'<p class="record-kicker"><span class="record-id" data-pagefind-meta="id">{r.id}</span>\n'
         f'<a class="chip chip-section" href="{href}" data-pagefind-filter="section">{label}</a>\n{topics}</p>\n'
-        f'<h1 data-pagefind-meta="title">{_E(r.display_title)}</h1>\n'
-        f'<p class="byline">By <span class="publisher">{_E(r.publisher)}</span>{report}<span data-pagefind-ignore> · <a href="#cite">Cite</a></span></p>\n'
+        f'<h1 data-pagefind-meta="title">{v.title}</h1>\n'
+        f'<p class="byline">By <span class="publisher">{v.publisher}</span>{report}<span data-pagefind-ignore> · <a href="#cite">Cite</a></span></p>\n'
         '<dl class="facts">\n'
         f'<div data-pagefind-ignore><dt>Submitted</dt><dd><time datetime="{submitted}" data-pagefind-meta="submitted" '
-        f'data-pagefind-sort="date:{submitted}">{_E(long_date(r.submitted))}</time></dd></div>\n'
-        f'<div data-pagefind-ignore><dt>Review score</dt><dd><span data-pagefind-meta="score">{_E(score(r.review.score))}</span>/10</dd></div>\n'
-        f'<div data-pagefind-ignore><dt>Quality tier</dt><dd><span class="badge tier-{_E(_slug(tier))}" data-pagefind-filter="tier" '
-        f'data-pagefind-meta="tier">{_E(tier)}</span></dd></div>\n'
-        f'<div data-pagefind-ignore><dt>Gate status</dt><dd><span class="badge gate-{_E(_slug(gate))}" data-pagefind-filter="gate" '
-        f'data-pagefind-meta="gate">{_E(gate)}</span></dd></div>\n'
-        f'<div data-pagefind-ignore><dt>Verification</dt><dd data-pagefind-filter="level">{_E(dv.level.value)}</dd></div>\n'
+        f'data-pagefind-sort="date:{submitted}">{long_date(r.submitted)}</time></dd></div>\n'
+        f'<div data-pagefind-ignore><dt>Review score</dt><dd><span data-pagefind-meta="score">{score(r.review.score)}</span>/10</dd></div>\n'
+        f'<div data-pagefind-ignore><dt>Quality tier</dt><dd><span class="badge tier-{tier_slug}" data-pagefind-filter="tier" '
+        f'data-pagefind-meta="tier">{tier}</span></dd></div>\n'
+        f'<div data-pagefind-ignore><dt>Gate status</dt><dd><span class="badge gate-{gate_slug}" data-pagefind-filter="gate" '
+        f'data-pagefind-meta="gate">{gate}</span></dd></div>\n'
+        f'<div data-pagefind-ignore><dt>Verification</dt><dd data-pagefind-filter="level">{_enum(dv.level)[0]}</dd></div>\n'
         f"<div data-pagefind-ignore><dt>Verified claims</dt><dd>{r.claims.source_grounded}</dd></div>\n"
         f"{doi}"
         f"<div hidden data-pagefind-ignore><dt>Automated checks</dt><dd>{filters}</dd></div>\n</dl>\n"
@@ -299,7 +333,7 @@ def _abstract_and_cite(c: RecordContext, ch: Chrome) -> str:
         f'<details><summary>BibTeX</summary><pre data-cite="bib">{cite["bibtex"]}</pre></details>\n'
         f'<details><summary>RIS</summary><pre data-cite="ris">{cite["ris"]}</pre></details>\n'
         '<p data-cite-csl>CSL-JSON: in the <a href="record.json">record data (JSON)</a>, with the manifest and derived fields.</p>\n'
-        f'<script src="{_E(c.page.url("assets/cite.js"))}" defer></script>\n</section>\n'
+        f'<script src="{ch.cite_js}" defer></script>\n</section>\n'
         f"{rest}\n"
         f'<section>\n<h2 id="research-question">Research Question</h2>\n<p class="question">{_E(e.record.research_question)}</p>\n</section>\n\n'
     )
@@ -318,10 +352,10 @@ _PROVENANCE_CONTRACT = _E(derive.PROVENANCE_CONTRACT)
 _GUIDE_LINK_TEXT = _E(derive.GUIDE_LINK_TEXT)
 
 
-def _record_sections(c: RecordContext, ch: Chrome) -> str:
+def _record_sections(c: RecordContext, ch: Chrome, v: Shared) -> str:
     return "".join((
         '<div class="record-sections" data-pagefind-ignore>\n',
-        _verification(c), _gate(c), _tier(c), _dimensions(c), _corrections(c), _provenance(c),
+        _verification(c), _gate(c), _tier(c, ch), _dimensions(c), _corrections(c), _provenance(c, ch, v),
         "</div>\n",
     ))
 
@@ -336,7 +370,7 @@ def _verification(c: RecordContext) -> str:
     foot = _VERIFICATION_FOOTNOTE_SOURCED if r.claims.record_source else _VERIFICATION_FOOTNOTE
     return (
         '<section>\n<h2 id="verification-level">Verification Level</h2>\n<table class="kv">\n'
-        f"<tr><th>Paper level</th><td>{_E(dv.level.value)}</td></tr>\n"
+        f"<tr><th>Paper level</th><td>{_enum(dv.level)[0]}</td></tr>\n"
         f"<tr><th>Source-grounded claims</th><td>{r.claims.source_grounded}</td></tr>\n"
         f"<tr><th>Claim record source</th><td>{_claim_source(c)}</td></tr>\n"
         f'</table>\n<p class="footnote">{foot}</p>\n</section>\n\n'
@@ -345,7 +379,7 @@ def _verification(c: RecordContext) -> str:
 
 def _gate(c: RecordContext) -> str:
     e, r, g = c.entry, c.entry.record, c.entry.derived.gate
-    status = g.status.value
+    status, slug = _enum(g.status)
     initial = ""
     if r.gate_evaluation is None and g.evaluated[:1].isdigit():
         initial = " (when the Gate 2 pipeline was activated; this record itself was not evaluated)"
@@ -365,34 +399,40 @@ def _gate(c: RecordContext) -> str:
         )
     return (
         '<section>\n<h2 id="gate-verdict">Truth-Engine Gate Verdict</h2>\n<table class="kv">\n'
-        f'<tr><th>Status</th><td><span class="badge gate-{_E(_slug(status))}">{_E(status)}</span></td></tr>\n'
+        f'<tr><th>Status</th><td><span class="badge gate-{slug}">{status}</span></td></tr>\n'
         f"<tr><th>Gate</th><td>{_GATE_NAME}</td></tr>\n"
-        f"<tr><th>Reason</th><td>{_E(g.reason)}</td></tr>\n"
-        f"<tr><th>Evaluated</th><td>{when(g.evaluated)}{initial}</td></tr>\n"
-        f'{signature}</table>\n<p class="footnote">{_E(g.footnote)}</p>\n{artifacts}</section>\n\n'
+        f"<tr><th>Reason</th><td>{_often(g.reason)}</td></tr>\n"
+        f"<tr><th>Evaluated</th><td>{_when(g.evaluated)}{initial}</td></tr>\n"
+        f'{signature}</table>\n<p class="footnote">{_often(g.footnote)}</p>\n{artifacts}</section>\n\n'
     )
 
 
-def _tier(c: RecordContext) -> str:
+def _tier(c: RecordContext, ch: Chrome) -> str:
     dv = c.entry.derived
-    tier = dv.tier.value
+    tier, slug = _enum(dv.tier)
     checks = dv.checks
-    found = "".join(f"<li><strong>{_E(k.label)}.</strong> {_E(k.text)}</li>" for k in checks)
+    found = "".join(f"<li><strong>{_often(k.label)}.</strong> {_often(k.text)}</li>" for k in checks)
     items = f"{found}{c.dupes_row if checks else c.dupes_none_row}"  # an f-string: Markup's + would escape `found`
     return (
         '<section>\n<h2 id="quality-tier">Quality Tier</h2>\n<table class="kv">\n'
-        f'<tr><th>Tier</th><td><span class="badge tier-{_E(_slug(tier))}">{_E(tier)}</span></td></tr>\n'
-        f"<tr><th>Basis</th><td>{_E(dv.tier_basis)}</td></tr>\n"
+        f'<tr><th>Tier</th><td><span class="badge tier-{slug}">{tier}</span></td></tr>\n'
+        f"<tr><th>Basis</th><td>{_often(dv.tier_basis)}</td></tr>\n"
         f'<tr><th id="automated-checks">Automated checks</th><td><ul class="check-list">{items}</ul>'
-        f'<a href="{_E(c.page.url(routes.GUIDE))}#automated-checks">About the checks</a></td></tr>\n'
+        f'<a href="{ch.guide}#automated-checks">About the checks</a></td></tr>\n'
         f'</table>\n<p class="footnote">{_TIER_FOOTNOTE}</p>\n</section>\n\n'
     )
 
 
 def _dimensions(c: RecordContext) -> str:
+    return _dimensions_section(c.entry.derived.dimensions)
+
+
+@functools.lru_cache(maxsize=256)
+def _dimensions_section(dimensions: tuple[derive.Dimension, ...]) -> str:
+    """The section for one combination of grades (a few dozen exist)."""
     rows = "".join(
         f'<tr><th>{_E(d.name)}</th><td><span class="grade grade-{_E(d.grade.value.lower())}">{_E(d.grade.value)}</span></td></tr>\n'
-        for d in c.entry.derived.dimensions
+        for d in dimensions
     )
     return (
         '<section>\n<h2 id="quality-dimensions">Quality Dimensions</h2>\n<table class="kv dimensions">\n'
@@ -405,7 +445,7 @@ def _corrections(c: RecordContext) -> str:
     listed = ""
     if r.corrections:
         items = "".join(
-            f'<li><time datetime="{_E(k.date.isoformat())}">{_E(long_date(k.date))}</time> <span class="badge">{_E(k.type.value)}</span> {_E(k.summary)}</li>\n'
+            f'<li><time datetime="{_E(k.date.isoformat())}">{_E(long_date(k.date))}</time> <span class="badge">{_enum(k.type)[0]}</span> {_E(k.summary)}</li>\n'
             for k in r.corrections
         )
         listed = f'<ol class="corrections">\n{items}</ol>\n'
@@ -417,7 +457,7 @@ def _corrections(c: RecordContext) -> str:
         )
     return (
         '<section>\n<h2 id="correction-record">Correction Record</h2>\n<table class="kv">\n'
-        f"<tr><th>Status</th><td>{_E(dv.status.value)}</td></tr>\n"
+        f"<tr><th>Status</th><td>{_enum(dv.status)[0]}</td></tr>\n"
         f"<tr><th>Correction count</th><td>{len(r.corrections)}</td></tr>\n</table>\n"
         '<details class="contracts">\n<summary>Contracts</summary>\n<table class="kv">\n'
         f"<tr><th>Manifest contract</th><td>{_MANIFEST_CONTRACT}</td></tr>\n"
@@ -426,39 +466,38 @@ def _corrections(c: RecordContext) -> str:
     )
 
 
-def _provenance(c: RecordContext) -> str:
+def _provenance(c: RecordContext, ch: Chrome, v: Shared) -> str:
     r, dv = c.entry.record, c.entry.derived
     if not r.report_artifact:
         report = "Not available"
     elif r.report_url:
-        report = f'<a href="{_E(r.report_url)}" rel="nofollow noopener">Available</a>'
+        report = f'<a href="{v.report_url}" rel="nofollow noopener">Available</a>'
     else:
         report = "Available (not linked from this record)"
     return (
         '<section>\n<h2 id="provenance">Provenance</h2>\n<table class="kv">\n'
-        f"<tr><th>Publisher</th><td>{_E(r.publisher)}</td></tr>\n"
-        f"<tr><th>Public provenance</th><td>{_E(dv.provenance.value)}</td></tr>\n"
+        f"<tr><th>Publisher</th><td>{v.publisher}</td></tr>\n"
+        f"<tr><th>Public provenance</th><td>{_enum(dv.provenance)[0]}</td></tr>\n"
         f"<tr><th>Report artifact</th><td>{report}</td></tr>\n"
         f"<tr><th>External record</th><td>{'Registered' if r.is_registered else 'Not registered'}</td></tr>\n"
         f"<tr><th>Claim lineage</th><td>{_E(derive.plural(r.claims.source_grounded, 'aggregate source-grounded claim'))}</td></tr>\n"
         f"<tr><th>Claim record source</th><td>{_claim_source(c)}</td></tr>\n"
         f"<tr><th>Review method</th><td>{_E(r.review.method or 'not publicly specified')}</td></tr>\n"
-        f'<tr><th>Quality guide</th><td><a href="{_E(c.page.url(routes.GUIDE))}">{_GUIDE_LINK_TEXT}</a></td></tr>\n'
+        f'<tr><th>Quality guide</th><td><a href="{ch.guide}">{_GUIDE_LINK_TEXT}</a></td></tr>\n'
         f"<tr><th>Note</th><td>{_E(r.note or c.config.provenance_note)}</td></tr>\n</table>\n"
         '<details class="contracts">\n<summary>Contracts</summary>\n<table class="kv">\n'
         f"<tr><th>Provenance contract</th><td>{_PROVENANCE_CONTRACT}</td></tr>\n</table>\n</details>\n</section>\n\n"
     )
 
 
-def _data(c: RecordContext, ch: Chrome, canonical: str | None) -> str:
+def _data(c: RecordContext, ch: Chrome, v: Shared) -> str:
     """The history and related sections (given), then the Data section with the status badge."""
     dv = c.entry.derived
-    badge = "badges/" + _slug(dv.tier.value) + "--" + _slug(dv.gate.status.value) + ".svg"
-    alt = _E("SRCH: " + dv.tier.value + " · Gate 2 " + dv.gate.status.value)
+    badge, alt = _badge(dv.tier, dv.gate.status)
     source = f'<li><a href="{_E(c.source_url)}" rel="nofollow noopener">Record file in the repository</a></li>' if c.source_url else ""
     embed = ""
-    if canonical:
-        page_url, badge_url = _E(canonical), _E(c.page.canonical(badge))
+    if v.canonical:
+        page_url, badge_url = v.canonical, _E(c.page.canonical(badge))
         embed = (
             '<details class="contracts">\n<summary>Embed this status badge</summary>\n<p>Markdown:</p>\n'
             f"<pre><code>[![{alt}]({badge_url})]({page_url})</code></pre>\n<p>HTML:</p>\n"
@@ -471,6 +510,12 @@ def _data(c: RecordContext, ch: Chrome, canonical: str | None) -> str:
         f'<p class="badge-embed"><img src="{_E(c.page.url(badge))}" alt="{alt}" height="20"></p>\n'
         f"{embed}</section>\n</div>\n</article>\n"
     )
+
+
+@functools.lru_cache(maxsize=None)
+def _badge(tier: derive.Tier, gate: derive.Gate) -> tuple[str, str]:
+    """The status badge's path and its escaped alt text."""
+    return f"badges/{routes.slug(tier.value)}--{routes.slug(gate.value)}.svg", str(_E(f"SRCH: {tier.value} · Gate 2 {gate.value}"))
 
 
 # --- the history section (templates/_history.html) -----------------------------------------------
