@@ -1,9 +1,11 @@
-"""srchgen/fastpage.py writes the record page Jinja would, byte for byte (issue 13, "Measured hints").
+"""srchgen/fastpage.py writes the record page, listing row and Atom entry Jinja would, byte for
+byte (issue 13, "Measured hints").
 
-Every build below runs with `compared`: each record page is rendered by the fast path (which
-the build uses) and again through Jinja from the live templates, marks and all, and the bytes
-must be equal. So an edit to templates/record.html, base.html, _cite.html or _history.html that
-is not mirrored in fastpage.py fails here. A registry's own templates override the fast path.
+Every build below runs with `compared`: each record page, row and Atom entry is rendered by the
+fast path (which the build uses) and again through Jinja from the live templates, marks and all,
+and the bytes must be equal. So an edit to templates/record.html, base.html, _cite.html,
+_history.html, _row.html or _atom_entry.xml that is not mirrored in fastpage.py fails here.
+A registry's own templates override the fast path.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import pytest
 
 from srchgen import fastpage
 from srchgen.build import build
+from srchgen.config import Config
 from srchgen.render import Renderer, make_environment, theme_dir
 from tests.conftest import CORPUS, REPO, manifest, project_for, write_record
 from tests.gatekit import AT, RID, cli, make_registry
@@ -44,44 +47,58 @@ CONFIGS = {
 }
 
 
+KINDS = {  # what is compared: Renderer method -> the templates fastpage stands in for
+    "record_page_unlinked": fastpage.RECORD_PARTS,
+    "listing_row": fastpage.ROW_PARTS,
+    "atom_entry": fastpage.ATOM_PARTS,
+}
+
+
 class Compared:
-    """Every record page a build rendered, both ways: (hex, Jinja's bytes, the fast path's bytes)."""
+    """Every record page, row and Atom entry a build made, both ways: (kind, hex, Jinja's bytes, the fast path's)."""
 
     def __init__(self) -> None:
-        self.pages: list[tuple[str, bytes, bytes]] = []
-        self.text = ""  # every page checked so far, for asserting what the pages covered
+        self.pages: list[tuple[str, str, bytes, bytes]] = []
+        self.text = ""  # every record page checked so far, for asserting what the pages covered
 
-    def check(self, expected: int) -> int:
-        assert len(self.pages) == expected, f"{len(self.pages)} pages compared, {expected} records"
-        for hex_id, jinja_page, fast_page in self.pages:
-            if jinja_page != fast_page:
+    def check(self, records: int) -> int:
+        """Fail on the first difference; return how many record pages were compared."""
+        for kind in KINDS:
+            n = sum(k == kind for k, _, _, _ in self.pages)
+            assert n == records, f"{n} of {kind} compared, {records} records"
+        for kind, hex_id, jinja_bytes, fast_bytes in self.pages:
+            if jinja_bytes != fast_bytes:
                 diff = difflib.unified_diff(
-                    jinja_page.decode().splitlines(), fast_page.decode().splitlines(), "jinja", "fastpage", lineterm="", n=1
+                    jinja_bytes.decode().splitlines(), fast_bytes.decode().splitlines(), "jinja", "fastpage", lineterm="", n=1
                 )
-                pytest.fail(f"records/{hex_id}/index.html differs:\n" + "\n".join(list(diff)[:40]))
-        n = len(self.pages)
-        self.text += "".join(page.decode() for _, page, _ in self.pages)
+                pytest.fail(f"{kind} of {hex_id} differs:\n" + "\n".join(list(diff)[:40]))
+        self.text += "".join(page.decode() for kind, _, page, _ in self.pages if kind == "record_page_unlinked")
         self.pages.clear()
-        return n
+        return records
 
 
 @pytest.fixture
 def compared(monkeypatch: pytest.MonkeyPatch) -> Compared:
     seen = Compared()
-    real = Renderer.record_page_unlinked
 
-    def both_ways(self: Renderer, entry: Any, guide: Any) -> bytes:
-        assert self.fast_record_page, "the default theme's build does not use the fast path"
-        fast_page = real(self, entry, guide)
-        self._fast = False
-        try:
-            jinja_page = real(self, entry, guide)
-        finally:
-            self._fast = True
-        seen.pages.append((entry.hex, jinja_page, fast_page))
-        return fast_page
+    def both_ways(kind: str, parts: tuple[str, ...]) -> Any:
+        real = getattr(Renderer, kind)
 
-    monkeypatch.setattr(Renderer, "record_page_unlinked", both_ways)
+        def render(self: Renderer, item: Any, *args: Any) -> bytes:
+            assert self.fast(parts), f"the default theme's build does not use the fast {kind}"
+            fast_bytes = real(self, item, *args)
+            self._fast[parts] = False
+            try:
+                jinja_bytes = real(self, item, *args)
+            finally:
+                self._fast[parts] = True
+            seen.pages.append((kind, item.hex, jinja_bytes, fast_bytes))
+            return fast_bytes
+
+        return render
+
+    for kind, parts in KINDS.items():
+        monkeypatch.setattr(Renderer, kind, both_ways(kind, parts))
     return seen
 
 
@@ -260,33 +277,49 @@ def test_the_fast_path_covers_every_template_the_record_page_is_made_of() -> Non
         found.add(name)
         source = env.loader.get_source(env, name)[0]  # type: ignore[union-attr]
         todo += [n for n in jinja2.meta.find_referenced_templates(env.parse(source)) if n is not None]
-    assert found <= set(fastpage.THEME_PARTS)
-    assert fastpage.theme_only(env)
+    assert found <= set(fastpage.RECORD_PARTS)
+    assert fastpage.theme_only(env, fastpage.RECORD_PARTS)
 
 
-@pytest.mark.parametrize("name", fastpage.THEME_PARTS)
-def test_a_registry_overriding_any_part_gets_jinja(tmp_path: Path, name: str) -> None:
+@pytest.mark.parametrize("parts,name", [(parts, name) for parts in KINDS.values() for name in parts])
+def test_a_registry_overriding_any_part_gets_jinja(tmp_path: Path, parts: tuple[str, ...], name: str) -> None:
     (tmp_path / "templates").mkdir()
     shutil.copy(theme_dir("templates") / name, tmp_path / "templates" / name)
-    assert not fastpage.theme_only(make_environment(tmp_path / "templates"))
+    renderer = Renderer(Config(), make_environment(tmp_path / "templates"))
+    assert not renderer.fast(parts)
+    assert all(renderer.fast(other) for other in KINDS.values() if name not in other)
+
+
+def test_the_row_and_atom_entry_are_one_template_each() -> None:
+    env = make_environment(None)
+    for parts in (fastpage.ROW_PARTS, fastpage.ATOM_PARTS):
+        source = env.loader.get_source(env, parts[0])[0]  # type: ignore[union-attr]
+        assert list(jinja2.meta.find_referenced_templates(env.parse(source))) == []
 
 
 def test_overriding_another_template_keeps_the_fast_path(tmp_path: Path) -> None:
     (tmp_path / "templates").mkdir()
     shutil.copy(theme_dir("templates") / "listing.html", tmp_path / "templates" / "listing.html")
-    assert fastpage.theme_only(make_environment(tmp_path / "templates"))
+    assert fastpage.theme_only(make_environment(tmp_path / "templates"), fastpage.RECORD_PARTS)
 
 
-def test_a_registry_record_html_wins(tmp_project: Path) -> None:
+def test_a_registry_record_html_row_and_atom_entry_win(tmp_project: Path) -> None:
     (tmp_project / "templates").mkdir()
-    theme = (theme_dir("templates") / "record.html").read_text(encoding="utf-8")
-    custom = theme.replace('<h2 id="abstract">Abstract</h2>', '<h2 id="abstract">Our own abstract heading</h2>')
-    assert custom != theme
-    (tmp_project / "templates" / "record.html").write_text(custom, encoding="utf-8")
+    for name, old, new in (
+        ("record.html", '<h2 id="abstract">Abstract</h2>', '<h2 id="abstract">Our own abstract heading</h2>'),
+        ("_row.html", "<tr data-f=", '<tr class="our-row" data-f='),
+        ("_atom_entry.xml", "<entry>", "<entry><!-- our own entry -->"),
+    ):
+        theme = (theme_dir("templates") / name).read_text(encoding="utf-8")
+        assert old in theme
+        (tmp_project / "templates" / name).write_text(theme.replace(old, new), encoding="utf-8")
     report = build(project_for(tmp_project), search=False)
     assert not report.errors
-    pages = list((tmp_project / "site" / "records").glob("*/index.html"))
+    site = tmp_project / "site"
+    pages = list((site / "records").glob("*/index.html"))
     assert pages and all("Our own abstract heading" in p.read_text(encoding="utf-8") for p in pages)
+    assert (site / "index.html").read_text(encoding="utf-8").count('<tr class="our-row" data-f=') == 5  # page_size
+    assert (site / "feed.atom").read_text(encoding="utf-8").count("<!-- our own entry -->") == len(pages)
 
 
 def test_the_comparison_catches_a_template_edit(tmp_project: Path, compared: Compared, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -294,9 +327,10 @@ def test_the_comparison_catches_a_template_edit(tmp_project: Path, compared: Com
     (tmp_project / "templates").mkdir()
     theme = (theme_dir("templates") / "record.html").read_text(encoding="utf-8")
     (tmp_project / "templates" / "record.html").write_text(theme.replace("Research Question", "Research question"), encoding="utf-8")
-    monkeypatch.setattr(fastpage, "theme_only", lambda env, names=fastpage.THEME_PARTS: True)
+    monkeypatch.setattr(fastpage, "theme_only", lambda env, names: True)
     report = build(project_for(tmp_project), search=False)
     assert not report.errors
-    assert compared.pages and all(j != f for _, j, f in compared.pages)
-    with pytest.raises(pytest.fail.Exception, match="differs"):
-        compared.check(len(compared.pages))
+    pages = [(j, f) for kind, _, j, f in compared.pages if kind == "record_page_unlinked"]
+    assert pages and all(j != f for j, f in pages)
+    with pytest.raises(pytest.fail.Exception, match="record_page_unlinked of .* differs"):
+        compared.check(len(pages))
