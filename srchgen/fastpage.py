@@ -24,6 +24,7 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 from enum import Enum
+from pathlib import Path
 from typing import Any, Callable, Sequence
 
 import jinja2
@@ -57,15 +58,9 @@ def theme_only(env: jinja2.Environment, names: Sequence[str]) -> bool:
             _, filename, _ = env.loader.get_source(env, name)
         except jinja2.TemplateNotFound:
             return False
-        if filename is None or not _inside(filename, theme):
+        if filename is None or Path(filename).resolve().parent != theme:
             return False
     return True
-
-
-def _inside(filename: str, folder: Any) -> bool:
-    from pathlib import Path
-
-    return Path(filename).resolve().parent == folder
 
 
 @functools.lru_cache(maxsize=None)
@@ -101,7 +96,7 @@ class Chrome:
     home: str  # escaped url()s of the page's fixed links
     guide: str
     cite_js: str
-    sections: dict[Any, tuple[str, str]]  # Section -> (escaped listing url, escaped label)
+    sections: dict[Section, tuple[str, str]]  # (escaped listing url, escaped label)
 
 
 def chrome(config: Config, page: Page, nav: Sequence[tuple[Nav, str, str]]) -> Chrome:
@@ -125,7 +120,7 @@ def chrome(config: Config, page: Page, nav: Sequence[tuple[Nav, str, str]]) -> C
         f"{_E(item.label)}</a></li>\n{_E(closing)}"
         for item, opening, closing in nav
     )
-    search_current = ' aria-current="page"' if page.section == "search" else ""
+    search_current = _CURRENT if page.section == "search" else ""
     body_open = (
         '</head>\n<body>\n<a class="skip" href="#main">Skip to content</a>\n<header class="site-header">\n'
         f'<a class="brand" href="{_E(url(routes.HOME))}">{site_title}</a>\n<nav aria-label="Main">\n<ul>\n'
