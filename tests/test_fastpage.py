@@ -32,6 +32,7 @@ from tests.hostile.cases import SAFE, numbered
 from tests.test_citations import NASTY_PUBLISHER, NASTY_TITLE
 from tests.test_determinism import _records as determinism_records
 from tests.test_git_history import repo  # noqa: F401  (fixture: a registry with three commits)
+from tests.test_incremental import EDITS
 
 EVERYTHING = {
     "base_url": "https://example.org/repo/",
@@ -254,6 +255,17 @@ def test_history_from_git_renders_the_same_both_ways(repo: Path, compared: Compa
     assert build_both_ways(repo, compared, "site-with-repository") == 1  # commit links
     (repo / "pyproject.toml").write_text('[tool.srchgen]\ntitle = "T"\n', encoding="utf-8")
     assert build_both_ways(repo, compared, "site-without") == 1  # commits without links
+
+
+def test_a_record_edited_in_place_renders_the_same_both_ways(tmp_project: Path, compared: Compared) -> None:
+    """An edit build (build.edit_in_place) renders the edited record with every section known:
+    its navigation has no marks to fill, unlike a clean build's pages."""
+    assert build_both_ways(tmp_project, compared) == 14
+    EDITS["abstract"](tmp_project)
+    report = build(project_for(tmp_project), search=False)
+    assert not report.errors and report.reused == 13
+    assert compared.check(1) == 1
+    assert "\x00srchgen:nav" not in compared.text.split("<!DOCTYPE html>")[-1]
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
