@@ -356,6 +356,10 @@ class Renderer:
         self.dupes: dict[str, tuple[tuple[str, str], ...]] = {}  # dupes_of(every record), once they are known
         # the sections that have records (their listings are in the navigation), once every record is known
         self.sections: frozenset[str] | None = None
+        # Whether a part (fastpage.RECORD_PARTS, ROW_PARTS, ATOM_PARTS) may be written by
+        # srchgen/fastpage.py: none of the templates it is made from is the registry's own.
+        self._fast: dict[tuple[str, ...], bool] = {}
+        self._chrome: dict[tuple[Any, ...], Any] = {}  # the record page's base.html parts, by navigation state
 
     def _render(self, template: str, page: Page, **context: Any) -> bytes:
         tpl = self._templates.get(template)
@@ -389,18 +393,14 @@ class Renderer:
     def record_page_unlinked(self, entry: Entry, guide: Any) -> bytes:
         """A record page with RELATED_MARK where its related-records section goes (fill_related):
         a clean build renders each page as soon as its record is processed and adds the section
-        once every record is known (links go both ways), so no parsed record is held till then."""
+        once every record is known (links go both ways), so no parsed record is held till then.
+        With the default theme's templates it is written by srchgen/fastpage.py (the same bytes)."""
         page = Page(routes.record_page(entry.hex), self.config, "section:" + entry.record.section.value)
-        return self._render(
-            "record.html",
-            page,
+        context: dict[str, Any] = dict(
             entry=entry,
             related_section=Markup(RELATED_MARK),
             dupes_head=Markup(DUPES_HEAD), dupes_inline=Markup(DUPES_INLINE), dupes_row=Markup(DUPES_ROW),
             dupes_none_row=Markup(DUPES_NONE_ROW), dupes_none_filter=Markup(DUPES_NONE_FILTER),
-            d=derive,
-            routes=routes,
-            guide=guide,
             jsonld=jsonld(entry, self.config, page.canonical()),
             signature_text=signature_text(entry),
             cite=cite.page_view(entry, self.config),
@@ -409,6 +409,31 @@ class Renderer:
             source_url=git_log.repository_file(self.config.repository, "blob/main", entry.hex),
             history_section=self.history_section(entry),
         )
+        if self.fast_record_page:
+            from srchgen import fastpage
+
+            key = (page.prefix, page.section, self.sections)
+            chrome = self._chrome.get(key)
+            if chrome is None:
+                chrome = self._chrome[key] = fastpage.chrome(self.config, page, self._nav())
+            return fastpage.record_page(fastpage.RecordContext(page=page, config=self.config, **context), chrome).encode("utf-8")
+        return self._render("record.html", page, d=derive, routes=routes, guide=guide, **context)
+
+    def fast(self, parts: tuple[str, ...]) -> bool:
+        """Whether the page part made from the templates `parts` comes from srchgen/fastpage.py:
+        only when the registry overrides none of them (its own templates/ wins, through Jinja)."""
+        known = self._fast.get(parts)
+        if known is None:
+            from srchgen import fastpage
+
+            known = self._fast[parts] = fastpage.theme_only(self.env, parts)
+        return known
+
+    @property
+    def fast_record_page(self) -> bool:
+        from srchgen import fastpage
+
+        return self.fast(fastpage.RECORD_PARTS)
 
     def history_section(self, entry: Entry) -> Markup:
         """The record's merged changes from git (srchgen/git_log.py), newest first, or why there are none."""
@@ -418,6 +443,10 @@ class Renderer:
         def version_url(commit: str) -> str | None:
             return git_log.repository_file(repo, f"blob/{commit}", entry.hex, h.path)
 
+        if self.fast_record_page:
+            from srchgen import fastpage
+
+            return fastpage.history_section(h, entry.hex, repo, version_url)
         html = self._render(
             "_history.html", Page(routes.record_page(entry.hex), self.config, ""),
             history=h, changes=h.of(entry.hex), repository=repo, version_url=version_url,
@@ -482,8 +511,14 @@ class Renderer:
         return Output(path, self._render("listing.html", page, facet=facet, rows=rows_html, pager=pager, counts=counts, routes=routes, charts=charts))
 
     def atom_entry(self, entry: Entry) -> bytes:
-        """One record's Atom <entry>, rendered once and kept in its Summary."""
-        xml = self._render("_atom_entry.xml", Page(routes.FEED_ATOM, self.config, ""), e=entry, routes=routes).decode("utf-8")
+        """One record's Atom <entry>, rendered once and kept in its Summary (by srchgen/fastpage.py
+        with the default theme's template)."""
+        from srchgen import fastpage
+
+        if self.fast(fastpage.ATOM_PARTS):
+            xml = fastpage.atom_entry(entry, self.config)
+        else:
+            xml = self._render("_atom_entry.xml", Page(routes.FEED_ATOM, self.config, ""), e=entry, routes=routes).decode("utf-8")
         # Controls that YAML escapes or a body may carry (a warning, SPEC §2) cannot appear in
         # XML 1.0 even as character references; drop them so the feed stays well-formed.
         return _XML_INVALID.sub("", xml).encode("utf-8")
@@ -502,7 +537,12 @@ class Renderer:
 
     def listing_row(self, entry: Summary) -> bytes:
         """A record's row in every listing, with a stand-in for the link prefix (NUL, which no
-        record can contain): made once per record, in whichever process made its Summary."""
+        record can contain): made once per record, in whichever process made its Summary (by
+        srchgen/fastpage.py with the default theme's template)."""
+        from srchgen import fastpage
+
+        if self.fast(fastpage.ROW_PARTS):
+            return fastpage.listing_row(entry, "\x00").encode("utf-8")
         stand_in = Page(routes.HOME, self.config, "")
         stand_in.prefix = "\x00"
         return self._render("_row.html", stand_in, e=entry, routes=routes)
