@@ -206,6 +206,19 @@ def watched(project: Project) -> list[Path]:
     return [p for p in candidates if p.exists()]
 
 
+def _fingerprint(paths: list[Path]) -> list[tuple[str, int, int]]:
+    """Every watched file's path, size and mtime: what an edit changes."""
+    out = []
+    for root in paths:
+        for p in sorted(root.rglob("*")) if root.is_dir() else [root]:
+            try:
+                st = p.stat()
+            except OSError:
+                continue
+            out.append((str(p), st.st_size, st.st_mtime_ns))
+    return out
+
+
 def _interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
@@ -246,11 +259,24 @@ def serve(project: Project, port: int = 8000, search: bool = True, out: TextIO =
 
     thread = threading.Thread(target=server.serve_forever, name="srchgen-serve", daemon=True)
     try:
+        before = _fingerprint(watched(project))
         run_build("initial build")
         thread.start()
-        print(f"serving {url} (Ctrl-C to stop)", file=out, flush=True)
         stop = threading.Event()
-        for changes in watchfiles.watch(*watched(project), stop_event=stop, debounce=200, step=50, raise_interrupt=True):
+        # The watcher exists once the generator first runs: it yields an empty set after
+        # `rust_timeout` ms without changes, and only then is "serving" said, so an edit made
+        # after that line is always seen; one made during the initial build, by the fingerprint.
+        ready = False
+        for changes in watchfiles.watch(
+            *watched(project), stop_event=stop, debounce=200, step=50, raise_interrupt=True, yield_on_timeout=True, rust_timeout=100
+        ):
+            if not ready:
+                ready = True
+                if not changes and _fingerprint(watched(project)) != before:
+                    run_build("changed during the initial build")
+                print(f"serving {url} (Ctrl-C to stop)", file=out, flush=True)
+            if not changes:
+                continue
             names = sorted({Path(p).name for _, p in changes if Path(p).exists()}) or ["(deleted files)"]
             run_build("changed " + ", ".join(names[:3]) + (" …" if len(names) > 3 else ""))
     except KeyboardInterrupt:
