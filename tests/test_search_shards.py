@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from srchgen import search
 from srchgen.build import build
 from srchgen.search import SHARDS_FILE, pagefind_command
 from tests.conftest import CORPUS, manifest, project_for, write_record
@@ -72,8 +73,11 @@ def test_registry_within_the_shard_size_keeps_one_bundle(corpus: Path) -> None:
     _check(site, 14)
 
 
-def test_incremental_build_reindexes_every_shard(corpus: Path) -> None:
+def test_incremental_build_reindexes_every_shard(corpus: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A new record moves the shard boundaries: the updated site's shards still hold every page once."""
+    runs: list[bool] = []
+    index = search._index
+    monkeypatch.setattr(search, "_index", lambda site, output, report: (runs.append(output is not None), index(site, output, report))[1])
     build(project_for(corpus, search_shard_size=4), search=True)
     assert len(_check(corpus / "site", 4)) == 4
     write_record(corpus / "records", manifest(id="SRCH:00000001", research_question="Does a sharded index find a new record?"))
@@ -87,3 +91,4 @@ def test_incremental_build_reindexes_every_shard(corpus: Path) -> None:
     (corpus / "records" / "00000001.md").unlink()
     build(project_for(corpus, search_shard_size=4), search=True)
     assert len(_check(corpus / "site", 4)) == 4  # the fifth bundle is gone with its records
+    assert runs == [False, True, True]  # a whole build, then two updates in place (index_search)
