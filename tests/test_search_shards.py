@@ -92,3 +92,41 @@ def test_incremental_build_reindexes_every_shard(corpus: Path, monkeypatch: pyte
     build(project_for(corpus, search_shard_size=4), search=True)
     assert len(_check(corpus / "site", 4)) == 4  # the fifth bundle is gone with its records
     assert runs == [False, True, True]  # a whole build, then two updates in place (index_search)
+
+
+def _site_of(root: Path, n: int) -> Path:
+    for i in range(n):
+        page = root / "records" / f"{i:08X}" / "index.html"
+        page.parent.mkdir(parents=True)
+        page.write_text("<html><body>x</body></html>")
+    return root
+
+
+def test_missing_pagefind_is_one_note(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from srchgen.project import Report
+
+    monkeypatch.setattr(search, "pagefind_command", lambda *a, **k: None)
+    report = Report(search_shard_size=2)
+    search.run_pagefind(_site_of(tmp_path / "site", 5), report)
+    assert len(report.notes) == 1 and "Pagefind is not installed" in report.notes[0]
+    assert not (tmp_path / "site" / "pagefind").exists()
+
+
+def test_a_failing_shard_run_is_one_oserror(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The third of three runs fails (a full disk, say): one OSError naming the site, as before."""
+    import sys
+
+    from srchgen.project import Report
+
+    real = search.pagefind_command
+
+    def command(site: Path, output: Path | None = None, glob: str = search.ALL_RECORDS, bundle: str = "") -> list[str] | None:
+        if bundle == "shard-3/":
+            return [sys.executable, "-c", "import sys; sys.exit('Error: No space left on device')", "--site", str(site)]
+        return real(site, output, glob, bundle)
+
+    monkeypatch.setattr(search, "pagefind_command", command)
+    with pytest.raises(OSError) as e:
+        search.run_pagefind(_site_of(tmp_path / "site", 5), Report(search_shard_size=2))
+    assert "Pagefind failed: Error: No space left on device" in str(e.value) and "\n" not in str(e.value)
+    assert (tmp_path / "site" / "pagefind" / "shard-2" / "pagefind-entry.json").is_file()
