@@ -19,9 +19,10 @@
     }
     // A large registry is indexed in shards (search_shard_size): pagefind/ plus the bundles named
     // in pagefind/srchgen-shards.json, merged into one search (Pagefind's mergeIndex). The
-    // paths are made absolute here, so result links keep the site's path prefix.
+    // paths are made absolute here, so result links keep the site's path prefix. Revalidated
+    // (no-cache) like Pagefind's own entry file: a rebuild may change the number of shards.
     var bundle = new URL(el.dataset.bundle, document.baseURI);
-    fetch(new URL("srchgen-shards.json", bundle))
+    fetch(new URL("srchgen-shards.json", bundle), { cache: "no-cache" })
       .then(function (r) { return r.ok ? r.json() : { merge: [] }; })
       .catch(function () { return { merge: [] }; })
       .then(function (shards) {
