@@ -38,6 +38,7 @@ class Report:
     records: int = 0  # record files seen
     notes: list[str] = field(default_factory=list)
     usage: budget.Usage | None = None  # the written site's files and bytes (SPEC §8)
+    search_shard_size: int = 20_000  # config.search_shard_size, for search.py (its callers pass the report)
 
     def check_budget(self, limit: int) -> Callable[[budget.Usage], None]:
         """Called with the site about to be published, before site/ is touched: records its size,
@@ -63,7 +64,7 @@ NO_BASE_URL = "no base_url: canonical, Open Graph, sitemap and absolute feed URL
 def report_of(problems: list[Problem], reused: int, records: int, strict: bool, config: Config) -> Report:
     """The build's report: problems sorted (warnings as errors with --strict), and the base_url
     note when the site is going to be written."""
-    report = Report(problems=sort_problems(problems), reused=reused, records=records)
+    report = Report(problems=sort_problems(problems), reused=reused, records=records, search_shard_size=config.search_shard_size)
     if strict:
         report.problems = [p.as_error() for p in report.problems]
     if not report.errors and not config.base_url:

@@ -17,9 +17,27 @@
       if (note) note.hidden = false;
       return;
     }
+    // A large registry is indexed in shards (search_shard_size): pagefind/ plus the bundles named
+    // in pagefind/srchgen-shards.json, merged into one search (Pagefind's mergeIndex). The
+    // paths are made absolute here, so result links keep the site's path prefix. Revalidated
+    // (no-cache) like Pagefind's own entry file: a rebuild may change the number of shards.
+    var bundle = new URL(el.dataset.bundle, document.baseURI);
+    fetch(new URL("srchgen-shards.json", bundle), { cache: "no-cache" })
+      .then(function (r) { return r.ok ? r.json() : { merge: [] }; })
+      .catch(function () { return { merge: [] }; })
+      .then(function (shards) {
+        var merge = (Array.isArray(shards && shards.merge) ? shards.merge : []).map(function (dir) {
+          return { bundlePath: new URL(dir, bundle).pathname };
+        });
+        draw(merge);
+      });
+  }
+  function draw(merge) {
+    var el = document.getElementById("search");
     var ui = new PagefindUI({
       element: "#search",
       bundlePath: el.dataset.bundle,
+      mergeIndex: merge,
       showSubResults: false,
       showImages: false,
       resetStyles: false,
