@@ -7,6 +7,7 @@ import re
 
 import pytest
 
+from srchgen.config import Config
 from srchgen.search import ALL_RECORDS, bundle_dir, shard_glob, shards
 
 
@@ -38,9 +39,11 @@ def test_shard_sizes_at_the_boundaries(n: int, size: int, want: list[int]) -> No
 
 def test_default_shard_size_at_scale() -> None:
     ids = _ids(100_000)
-    for n, k in ((20_000, 1), (20_001, 2), (100_000, 5)):
-        parts = shards(ids[:n], 20_000)
-        assert len(parts) == k and max(map(len, parts)) <= 20_000 and sum(map(len, parts)) == n
+    size = Config().search_shard_size
+    assert size == 12_500
+    for n, k in ((size, 1), (size + 1, 2), (100_000, 8)):
+        parts = shards(ids[:n], size)
+        assert len(parts) == k and max(map(len, parts)) <= size and sum(map(len, parts)) == n
 
 
 def test_assignment_does_not_depend_on_order() -> None:
