@@ -9,6 +9,7 @@ is not written again. The output is the same, byte for byte, as a clean build's.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from itertools import chain
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -16,7 +17,7 @@ from srchgen import budget, cache, finder, git_log, lock, parallel, textfiles
 from srchgen.buildlog import BuildLog, problem_rows, record_row, registry_key
 from srchgen.derive import guide
 from srchgen.incremental import abstracts_of, edit_in_place
-from srchgen.outputs import asset_outputs, make_record, related_of, site_outputs, summarize
+from srchgen.outputs import asset_outputs, handover, make_record, related_of, shared_pages, site_outputs, summarize
 from srchgen.outputs import start_worker as _start_worker
 from srchgen.project import Project, Report, env_key, report_of, signature_checker
 from srchgen.render import Renderer, dupes_of, make_environment
@@ -91,6 +92,7 @@ class _Build:
     blob: textfiles.TextBlob
     spool: textfiles.Spool | None = None
     worker: parallel.Worker | None = None
+    chunks: parallel.Chunks | None = None  # the record pages both processes write (outputs.shared_pages)
     where: dict[str, str | None] = field(default_factory=dict)  # record file -> the worker's text file its texts are in
     done: dict[str, Scanned] = field(default_factory=dict)  # records edit_in_place processed before it found it could not do the build
 
@@ -125,11 +127,11 @@ def _load_and_validate(b: _Build, stats: "cache.Stats | None") -> tuple[list[Sca
     it is done (outputs.make_record)."""
     project, config, r = b.project, b.project.config, b.r
     reused, todo = triage(project, b.state, b.blob.main, stats)
+    b.spool = spool = textfiles.Spool(project.out)  # before the worker forks: it reads pages the parent spools
     if not b.site_ok and parallel.available() and len(todo) >= parallel.MIN_RECORDS:
         theirs, todo = parallel.split(todo)
-        b.worker = _start_worker(project, r, theirs, b.checker)
+        b.worker, b.chunks = _start_worker(project, r, theirs, b.checker, spool)
     rules = guide(config)
-    b.spool = spool = textfiles.Spool(project.out)
     scanned = reused + [b.done[f.name] for f, _ in todo if f.name in b.done]
     todo = [(f, st) for f, st in todo if f.name not in b.done]
     scanned += process_all(project, todo, b.checker, True, lambda s: make_record(s, config, r, rules, b.blob, spool))
@@ -187,9 +189,12 @@ def _write(b: _Build, log: BuildLog, stream: Any, scanned: list[Scanned], relate
     worker = b.worker
     theirs = {s.summary.hex: [(o.hex, o.id, o.short_title) for o in related[s.summary.id]] for s in scanned if s.remote is not None and s.summary}
 
+    handed: list[Any] = []
+
     def start(staging: Path) -> None:
         assert worker is not None
-        worker.send((str(staging), theirs, b.r.dupes, b.r.sections))
+        handed[:] = handover(scanned, related)  # our record pages, which it helps write when done with its own
+        worker.send((str(staging), theirs, b.r.dupes, b.r.sections, handed))
 
     def finish(staging: Path) -> None:
         if worker is not None:
@@ -201,6 +206,9 @@ def _write(b: _Build, log: BuildLog, stream: Any, scanned: list[Scanned], relate
             run_pagefind(staging, report)
         report.check_budget(config.max_site_bytes)(budget.measure(staging))  # before the swap (SPEC §8)
 
+    if worker is not None:
+        assert b.spool is not None and b.chunks is not None
+        stream = chain(stream, shared_pages(handed, b.spool, b.chunks, b.r))  # after our listings and feeds: the rest of the pages
     written = write_site(log.hashing(stream), [], out, finish, start if worker is not None else None)
     report.files += written  # after write_site, not `report.files += write_site(...)`: `finish` adds the worker's files
     if worker is not None:

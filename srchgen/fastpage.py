@@ -43,6 +43,7 @@ from srchgen.render import Nav, Page, filesize, json_script, long_date, score, t
 RECORD_PARTS = ("record.html", "base.html", "_cite.html", "_history.html", "_macros.html")
 ROW_PARTS = ("_row.html",)
 ATOM_PARTS = ("_atom_entry.xml",)
+RELATED_PARTS = ("_related.html",)
 
 _E = escape  # short, since it is on almost every value
 _CURRENT = ' aria-current="page"'
@@ -548,6 +549,14 @@ def history_section(history: git_log.History, hex_id: str, repository: str | Non
                 f"<p class=\"footnote\">Merged changes to the record's file in the registry's repository{links}.</p>\n"
             )
     return Markup(f'<section>\n<h2 id="history">History</h2>\n{body}</section>\n')
+
+
+def related_section(prefix: str, related: Sequence[Summary]) -> str:
+    """A record page's related-records section (templates/_related.html); `prefix` is url()'s."""
+    if not related:
+        return '<section>\n<h2 id="related-records">Related Records</h2>\n<p>No related records.</p>\n</section>'
+    items = "".join(f'<li><a href="{_E(prefix + routes.record_page(o.hex))}">{_E(o.id)}</a> — {_E(o.short_title)}</li>\n' for o in related)
+    return f'<section>\n<h2 id="related-records">Related Records</h2>\n<ul class="related">\n{items}</ul>\n</section>'
 
 
 # --- a listing row (templates/_row.html) and an Atom entry (templates/_atom_entry.xml) -------------

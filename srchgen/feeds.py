@@ -182,10 +182,17 @@ def _gzip(pieces: Iterable[bytes | memoryview]) -> Iterator[bytes]:
     yield z.flush() + struct.pack("<II", crc, size & 0xFFFFFFFF)
 
 
-def record_files(e: Entry, config: Config) -> list[Output]:
-    """The one data file beside a record page (SPEC §8: two files per record), and its artifacts."""
+def data_file_dict(element: dict[str, Any]) -> dict[str, Any]:
+    """A record's data file from its export element (record_dict): without BibTeX and RIS."""
+    return {**element, "citations": {k: v for k, v in element["citations"].items() if k not in ("bibtex", "ris")}}
+
+
+def record_files(e: Entry, config: Config, element: dict[str, Any] | None = None) -> list[Output]:
+    """The one data file beside a record page (SPEC §8: two files per record), and its artifacts;
+    `element`: the record's record_dict, when the caller made it already."""
     base = routes.record_dir(e.hex)
-    out = [Output(base + routes.RECORD_DATA, dumps(record_dict(e, config, export=False)))]
+    data = data_file_dict(element) if element is not None else record_dict(e, config, export=False)
+    out = [Output(base + routes.RECORD_DATA, dumps(data))]
     for a in e.artifacts:
         out.append(Output(base + "artifacts/" + a.name, copy_from=a.source))
     return out

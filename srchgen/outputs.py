@@ -9,12 +9,13 @@ from __future__ import annotations
 import struct
 import sys
 from collections import defaultdict
+from itertools import chain
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterator, Sequence
 
 from srchgen import badges, charts, feeds, finder, graph, parallel, routes, textfiles
-from srchgen.buildlog import BuildLog, output_digest
+from srchgen.buildlog import BuildLog, output_digest, problem_rows
 from srchgen.config import Config
 from srchgen.derive import Gate, Level, Tier, guide
 from srchgen.entry import Entry
@@ -58,11 +59,12 @@ def make_record(s: Scanned, config: Config, r: Renderer, rules: Any, blob: "Text
     e = s.entry
     if e is None or s.facts is None:
         return
-    s.summary = summarize(e, config, r, s.facts, blob)
+    element = feeds.record_dict(e, config)  # made once: the export's element and (less two formats) the data file
+    s.summary = summarize(e, config, r, s.facts, blob, element)
     base = routes.record_dir(e.hex)
     assert routes.record_page(e.hex) == base + "index.html"
     names, spans, copies = ["index.html"], list(spool.add(r.record_page_unlinked(e, rules))), []
-    for o in feeds.record_files(e, config):
+    for o in feeds.record_files(e, config, element):
         if o.copy_from is not None:
             copies.append((o.path, o.copy_from))
         else:
@@ -81,12 +83,12 @@ def record_files(e: Entry, config: Config, r: Renderer) -> Iterator[Output]:
 _NAMES: dict[tuple[str, ...], tuple[str, ...]] = {}  # every record has the same few file names: one tuple for all
 
 
-def summarize(e: Entry, config: Config, r: Renderer, facts: Facts, blob: "TextBlob") -> Summary:
+def summarize(e: Entry, config: Config, r: Renderer, facts: Facts, blob: "TextBlob", element: dict[str, Any] | None = None) -> Summary:
     """The record's Summary; its texts (feed item, records.json element, Atom entry, listing
-    row) go to the cache's text file now, not into memory."""
+    row) go to the cache's text file now, not into memory. `element`: its feeds.record_dict."""
     rec, d = e.record, e.derived
     item = feeds.fragment(feeds.feed_item(e, config)).encode("utf-8")
-    record_json = feeds.fragment(feeds.record_dict(e, config)).encode("utf-8")
+    record_json = feeds.fragment(element if element is not None else feeds.record_dict(e, config)).encode("utf-8")
     atom = r.atom_entry(e)
     sm = Summary.make(
         e.id, e.hex, e.short_title, rec.display_title, rec.submitted, e.updated, rec.review.score, rec.section,
@@ -228,18 +230,45 @@ def registry_texts(summaries: Sequence[Texts], config: Config, r: Renderer) -> I
     yield feeds.records_export(summaries, config, r.fill_json)
 
 
-def start_worker(project: Project, r: Renderer, todo: list[tuple[Path, tuple[int, int, int]]], checker: "SignatureChecker | None") -> parallel.Worker:
-    """Fork the worker for `todo`: it processes them now and renders their pages when told to."""
+def handover(scanned: Sequence[Scanned], related: dict[str, list[Summary]]) -> list[tuple[Any, ...]]:
+    """The parent's spooled record pages, for both processes to fill in and write in phase 2
+    (start_worker, shared_pages); each one is from now on a record the worker holds."""
+    taken = []
+    for s in scanned:
+        if s.made is not None and s.summary is not None:
+            m, sm = s.made, s.summary
+            taken.append((sm.hex, m.names, m.spans, m.copies, [(o.hex, o.id, o.short_title) for o in related[sm.id]]))
+            s.remote, s.made = (s.arts, problem_rows(s.problems)), None
+    return taken
+
+
+def shared_pages(handed: Sequence[tuple[Any, ...]], spool: textfiles.Spool, chunks: parallel.Chunks, r: Renderer) -> Iterator[Output]:
+    """The handed-over pages (handover) this process takes, as it takes them: both processes
+    take from the same list (parallel.Chunks), the worker once its own pages are written, the
+    parent once its listings and feeds are, so neither waits long for the other."""
+    for chunk in chunks.take(handed):
+        for hex_id, names, spans, copies, rel in chunk:
+            yield from Made(spool, names, spans, copies).outputs(r, hex_id, parallel.related_view(rel))
+
+
+def start_worker(
+    project: Project, r: Renderer, todo: list[tuple[Path, tuple[int, int, int]]], checker: "SignatureChecker | None",
+    spool: textfiles.Spool,
+) -> tuple[parallel.Worker, parallel.Chunks]:
+    """Fork the worker for `todo`: it processes them now and, when told to, fills in and writes
+    their pages and its share of the parent's (shared_pages: read from the parent's `spool`,
+    which it inherits open). Returns the worker and the Chunks the parent takes its share by."""
     held: list[tuple[str, Made]] = []
+    chunks = parallel.Chunks()
 
     def phase1() -> tuple[str, list[tuple[Any, ...]]]:
         texts = textfiles.WorkerTexts(project.out)
-        spool = textfiles.Spool(project.out)
+        own = textfiles.Spool(project.out)
         rules = guide(project.config)
         out = []
         for file, st in todo:
             s = process(project, file, st, checker, want_entry=True)
-            make_record(s, project.config, r, rules, texts, spool)
+            make_record(s, project.config, r, rules, texts, own)
             out.append(to_plain(s))
             if s.made is not None and s.summary is not None:
                 held.append((s.summary.hex, s.made))  # all phase 2 needs: the parent has the rest
@@ -252,12 +281,11 @@ def start_worker(project: Project, r: Renderer, todo: list[tuple[Path, tuple[int
         written: list[tuple[str, str]] = []
 
         def outputs() -> Iterator[Output]:
-            for hex_id, made in held:
-                for o in made.outputs(r, hex_id, parallel.related_view(related.get(hex_id, []))):
-                    written.append((o.path, output_digest(o)))
-                    yield o
+            for o in chain(*(made.outputs(r, h, parallel.related_view(related.get(h, []))) for h, made in held), shared_pages(message[4], spool, chunks, r)):
+                written.append((o.path, output_digest(o)))
+                yield o
 
         fill(staging, outputs())
         return written
 
-    return parallel.Worker(phase1, phase2)
+    return parallel.Worker(phase1, phase2), chunks

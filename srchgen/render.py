@@ -323,7 +323,15 @@ RELATED_MARK = "\x00srchgen:related\x00"  # no record can hold a NUL (the listin
 DUPES_HEAD, DUPES_INLINE, DUPES_ROW, DUPES_NONE_ROW, DUPES_NONE_FILTER = (
     f"\x00srchgen:dupes-{k}\x00" for k in ("head", "inline", "row", "none-row", "none-filter")
 )
+DUPES_MARKS = (DUPES_HEAD, DUPES_INLINE, DUPES_ROW, DUPES_NONE_ROW, DUPES_NONE_FILTER)
+RELATED_MARK_B = RELATED_MARK.encode()
 DUPLICATE_LABEL = derive.CHECK_LABELS[derive.CHECK_DUPLICATE]
+# A record page's duplicate-abstract marks when no other record shares its abstract.
+_NO_DUPES = {
+    DUPES_HEAD.encode(): b"", DUPES_INLINE.encode(): b"", DUPES_ROW.encode(): b"",
+    DUPES_NONE_ROW.encode(): b"<li>No findings.</li>",
+    DUPES_NONE_FILTER.encode(): Markup('<span data-pagefind-filter="automated check">{}</span>').format(derive.NO_CHECKS_LABEL).encode(),
+}
 
 
 def dupes_of(summaries: Sequence[Summary]) -> dict[str, tuple[tuple[str, str], ...]]:
@@ -360,6 +368,8 @@ class Renderer:
         # srchgen/fastpage.py: none of the templates it is made from is the registry's own.
         self._fast: dict[tuple[str, ...], bool] = {}
         self._chrome: dict[tuple[Any, ...], Any] = {}  # the record page's base.html parts, by navigation state
+        self._rows: dict[str, str] = {}  # row(): each record's listing row, read once
+        self._mark_patterns: dict[frozenset[str], re.Pattern[bytes]] = {}  # fill_related's, by self.sections
 
     def _render(self, template: str, page: Page, **context: Any) -> bytes:
         tpl = self._templates.get(template)
@@ -454,30 +464,54 @@ class Renderer:
         return Markup(html.decode("utf-8"))
 
     def fill_related(self, unlinked: bytes, hex_id: str, related: Sequence[Summary]) -> bytes:
-        section = self._render("_related.html", Page(routes.record_page(hex_id), self.config, ""), related=related, routes=routes)
-        return self.fill_nav(self.fill_dupes(unlinked.replace(RELATED_MARK.encode(), section), hex_id))
+        """A record page rendered before every record was known, finished: its related-records
+        section, the duplicate-abstract finding and the navigation (fill_nav) in one pass over it."""
+        from srchgen import fastpage
+
+        page_path = routes.record_page(hex_id)
+        if self.fast(fastpage.RELATED_PARTS):
+            section = fastpage.related_section(routes.root_prefix(page_path), related).encode("utf-8")
+        else:
+            section = self._render("_related.html", Page(page_path, self.config, ""), related=related, routes=routes)
+        fills = self._dupes_fills(hex_id)
+        fills[RELATED_MARK_B] = section
+        return self._marks().sub(lambda m: fills.get(m.group(), b""), unlinked)  # every other mark: cut
+
+    def _marks(self) -> re.Pattern[bytes]:
+        """Every mark fill_related fills or cuts, in one pattern: a navigation item of a section
+        without records goes with its marks (as in fill_nav; items do not nest)."""
+        assert self.sections is not None, "fill_related before every record is known"
+        found = self._mark_patterns.get(self.sections)
+        if found is None:
+            alternatives = [re.escape(m.encode()) for m in (RELATED_MARK, *DUPES_MARKS, NAV_CLOSE)]
+            for section in Section:
+                opening = re.escape(NAV_OPEN.format(f"section:{section.value}").encode())
+                alternatives.append(opening if section.value in self.sections else opening + rb".*?" + re.escape(NAV_CLOSE.encode()))
+            found = self._mark_patterns[self.sections] = re.compile(b"|".join(alternatives), re.S)
+        return found
 
     def fill_dupes(self, page: bytes, hex_id: str) -> bytes:
         """The duplicate-abstract finding (Renderer.dupes, set once every record is known) in its places."""
-        others = self.dupes.get(hex_id, ())
-        head = inline = row = b""
-        none_row, none_filter = Markup("<li>No findings.</li>"), Markup('<span data-pagefind-filter="automated check">{}</span>').format(derive.NO_CHECKS_LABEL)
-        if others:
-            links = Markup(", ").join(
-                Markup('<a href="{}">{}</a>').format(routes.relative(routes.record_page(hex_id), routes.record_page(h)), i) for h, i in others
-            )
-            head = Markup(
-                '<p class="notice checks" role="note" data-pagefind-ignore><strong>Automated check:</strong> the same abstract as {}. '
-                'A signal, not a verdict; <a href="#automated-checks">what it means</a>.'
-                '<span hidden data-pagefind-filter="automated check">{}</span></p>'
-            ).format(links, DUPLICATE_LABEL).encode()
-            inline = Markup('; same abstract as {}<span hidden data-pagefind-filter="automated check">{}</span>').format(links, DUPLICATE_LABEL).encode()
-            row = Markup("<li><strong>{}.</strong> {} has the same abstract; the same text cannot answer two research questions, so one of them may carry the wrong abstract.</li>").format(DUPLICATE_LABEL, links).encode()
-            none_row = none_filter = Markup("")
-        return (
-            page.replace(DUPES_HEAD.encode(), head).replace(DUPES_INLINE.encode(), inline).replace(DUPES_ROW.encode(), row)
-            .replace(DUPES_NONE_ROW.encode(), row or none_row.encode()).replace(DUPES_NONE_FILTER.encode(), none_filter.encode())
+        for mark, text in self._dupes_fills(hex_id).items():
+            page = page.replace(mark, text)
+        return page
+
+    def _dupes_fills(self, hex_id: str) -> dict[bytes, bytes]:
+        """What each duplicate-abstract mark (DUPES_MARKS) of a record page becomes."""
+        others = self.dupes.get(hex_id)
+        if not others:
+            return dict(_NO_DUPES)
+        links = Markup(", ").join(
+            Markup('<a href="{}">{}</a>').format(routes.relative(routes.record_page(hex_id), routes.record_page(h)), i) for h, i in others
         )
+        head = Markup(
+            '<p class="notice checks" role="note" data-pagefind-ignore><strong>Automated check:</strong> the same abstract as {}. '
+            'A signal, not a verdict; <a href="#automated-checks">what it means</a>.'
+            '<span hidden data-pagefind-filter="automated check">{}</span></p>'
+        ).format(links, DUPLICATE_LABEL).encode()
+        inline = Markup('; same abstract as {}<span hidden data-pagefind-filter="automated check">{}</span>').format(links, DUPLICATE_LABEL).encode()
+        row = Markup("<li><strong>{}.</strong> {} has the same abstract; the same text cannot answer two research questions, so one of them may carry the wrong abstract.</li>").format(DUPLICATE_LABEL, links).encode()
+        return dict(zip((m.encode() for m in DUPES_MARKS), (head, inline, row, row, b"")))
 
     def fill_json(self, data: bytes | memoryview) -> bytes:
         """A record's JSON text with its `same_abstract_as` filled in (feeds.same_abstract_mark):
@@ -532,8 +566,12 @@ class Renderer:
 
     def row(self, entry: Summary, page: Page) -> str:
         """One listing row, as `listing_row` made it when the record was processed (kept with
-        its texts in the cache's text file), for a page at this depth."""
-        return entry.row_html.decode("utf-8").replace("\x00", page.prefix)
+        its texts in the cache's text file), for a page at this depth. Read from there once
+        per build (a record is in ~8 listings): ~0.5 kB a record held."""
+        row = self._rows.get(entry.hex)
+        if row is None:
+            row = self._rows[entry.hex] = entry.row_html.decode("utf-8")
+        return row.replace("\x00", page.prefix)
 
     def listing_row(self, entry: Summary) -> bytes:
         """A record's row in every listing, with a stand-in for the link prefix (NUL, which no

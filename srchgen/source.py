@@ -83,6 +83,9 @@ class SourceFile:
     body_line: int
     digest: str  # sha256 of the file bytes
     artifacts: Mapping[str, ArtifactFact] = field(default_factory=dict)
+    # No SUSPECT character and no backslash in the file, so no string of it holds one (a YAML
+    # escape needs a backslash): lint.lint_suspect_characters has nothing to look for.
+    plain: bool = False
 
     @property
     def stem(self) -> str:
@@ -304,6 +307,10 @@ def _decode(raw: bytes, path: str) -> tuple[str | None, list[Problem]]:
     return text, []
 
 
+# Bidi overrides/isolates and C0/C1 controls other than tab and newline (lint.lint_suspect_characters).
+SUSPECT = re.compile(r"[\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
 def parse_source(raw: bytes, path: str, name: str) -> tuple[SourceFile | None, list[Problem]]:
     """Split and compose one record file's bytes. Pure: no disk access."""
     digest = hashlib.sha256(raw).hexdigest()
@@ -344,6 +351,7 @@ def parse_source(raw: bytes, path: str, name: str) -> tuple[SourceFile | None, l
         body=body,
         body_line=close + 2,
         digest=digest,
+        plain="\\" not in text and SUSPECT.search(text) is None,
     )
     return src, problems
 

@@ -52,6 +52,7 @@ KINDS = {  # what is compared: Renderer method -> the templates fastpage stands 
     "record_page_unlinked": fastpage.RECORD_PARTS,
     "listing_row": fastpage.ROW_PARTS,
     "atom_entry": fastpage.ATOM_PARTS,
+    "fill_related": fastpage.RELATED_PARTS,  # the page finished: related records, duplicate abstracts, navigation
 }
 
 
@@ -93,7 +94,7 @@ def compared(monkeypatch: pytest.MonkeyPatch) -> Compared:
                 jinja_bytes = real(self, item, *args)
             finally:
                 self._fast[parts] = True
-            seen.pages.append((kind, item.hex, jinja_bytes, fast_bytes))
+            seen.pages.append((kind, args[0] if kind == "fill_related" else item.hex, jinja_bytes, fast_bytes))
             return fast_bytes
 
         return render
@@ -236,6 +237,7 @@ def test_every_field_variation_renders_the_same_both_ways(tmp_path: Path, compar
         assert shown in compared.text, shown
     site = "".join(p.read_text(encoding="utf-8") for p in (root / "site" / "records").glob("*/index.html"))
     assert "Same abstract as another record" in site and "\x00" not in site  # the marks were filled
+    assert '<ul class="related">' in site and "<p>No related records.</p>" in site  # fill_related compared with and without
 
 
 @pytest.mark.skipif(shutil.which("ssh-keygen") is None, reason="ssh-keygen (openssh-client) is not installed")

@@ -19,8 +19,10 @@ def _twin(root: Path) -> Path:
     return other
 
 
-def test_forked_build_equals_single_process_build(tmp_project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("chunk", [1, 32])  # 1: both processes write some of the parent's pages (outputs.shared_pages)
+def test_forked_build_equals_single_process_build(tmp_project: Path, monkeypatch: pytest.MonkeyPatch, chunk: int) -> None:
     twin = _twin(tmp_project)
+    monkeypatch.setattr(parallel, "CHUNK", chunk)
     monkeypatch.setattr(parallel, "MIN_RECORDS", 10**9)
     single = build(project_for(twin), search=False)
     monkeypatch.setattr(parallel, "MIN_RECORDS", 2)
@@ -65,6 +67,22 @@ def test_forked_check_reports_what_a_single_process_check_reports(tmp_project: P
     forked = check(project_for(tmp_project))
     assert single.errors and [str(p) for p in forked.problems] == [str(p) for p in single.problems]
     assert forked.records == single.records == 15 and forked.reused == 0
+
+
+@pytest.mark.parametrize("size", [1, 3, 100, 1000])
+def test_two_processes_take_every_item_of_a_chunks_list_once(size: int) -> None:
+    items = list(range(257))
+    chunks = parallel.Chunks(size)
+    worker = parallel.Worker(lambda: None, lambda _: [i for chunk in chunks.take(items) for i in chunk])
+    try:
+        worker.receive()
+        worker.send("go")
+        ours = [i for chunk in chunks.take(items) for i in chunk]
+        theirs = worker.receive()
+    finally:
+        worker.abort()
+    assert sorted(ours + theirs) == items  # each item once, whoever took it
+    assert all(len(c) <= size for c in parallel.Chunks(size).take(items))
 
 
 @pytest.mark.parametrize("phase", [1, 2])
