@@ -422,11 +422,7 @@ class Renderer:
         if self.fast_record_page:
             from srchgen import fastpage
 
-            key = (page.prefix, page.section, self.sections)
-            chrome = self._chrome.get(key)
-            if chrome is None:
-                chrome = self._chrome[key] = fastpage.chrome(self.config, page, self._nav())
-            return fastpage.record_page(fastpage.RecordContext(page=page, config=self.config, **context), chrome).encode("utf-8")
+            return fastpage.record_page(fastpage.RecordContext(page=page, config=self.config, **context), self.chrome(page)).encode("utf-8")
         return self._render("record.html", page, d=derive, routes=routes, guide=guide, **context)
 
     def fast(self, parts: tuple[str, ...]) -> bool:
@@ -542,7 +538,23 @@ class Renderer:
             "pages": [(k, None if k is None else routes.listing_page(facet.base, k)) for k in pager_window(n, total)],
             "first_index": (n - 1) * size + 1,
         }
+        from srchgen import fastlisting
+
+        if self.fast(fastlisting.LISTING_PARTS):
+            choices = self.env.globals["filter_choices"]
+            html = fastlisting.listing_page(self.config, page, self.chrome(page), facet, rows_html, pager, counts, choices)  # type: ignore[arg-type]
+            return Output(path, html.encode("utf-8"))
         return Output(path, self._render("listing.html", page, facet=facet, rows=rows_html, pager=pager, counts=counts, routes=routes, charts=charts))
+
+    def chrome(self, page: Page) -> Any:
+        """base.html's parts for pages like `page` (fastpage.chrome), made once per depth and section."""
+        from srchgen import fastpage
+
+        key = (page.prefix, page.section, self.sections)
+        found = self._chrome.get(key)
+        if found is None:
+            found = self._chrome[key] = fastpage.chrome(self.config, page, self._nav())
+        return found
 
     def atom_entry(self, entry: Entry) -> bytes:
         """One record's Atom <entry>, rendered once and kept in its Summary (by srchgen/fastpage.py

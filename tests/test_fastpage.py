@@ -22,7 +22,7 @@ import jinja2
 import jinja2.meta
 import pytest
 
-from srchgen import fastpage
+from srchgen import fastlisting, fastpage
 from srchgen.build import build
 from srchgen.config import Config
 from srchgen.render import Renderer, make_environment, theme_dir
@@ -45,6 +45,7 @@ CONFIGS = {
     "base_url": {"base_url": "https://org.github.io/registry/"},
     "repository": {"repository": "https://github.com/org/registry", "title": "R&D <Registry> \"quoted\" 'single'"},
     "everything": EVERYTHING,
+    "paged": {"page_size": 2},  # pagers: previous, next, gaps (render.pager_window)
 }
 
 
@@ -53,6 +54,7 @@ KINDS = {  # what is compared: Renderer method -> the templates fastpage stands 
     "listing_row": fastpage.ROW_PARTS,
     "atom_entry": fastpage.ATOM_PARTS,
     "fill_related": fastpage.RELATED_PARTS,  # the page finished: related records, duplicate abstracts, navigation
+    "listing_page": fastlisting.LISTING_PARTS,  # every page of every listing (not one per record)
 }
 
 
@@ -67,7 +69,8 @@ class Compared:
         """Fail on the first difference; return how many record pages were compared."""
         for kind in KINDS:
             n = sum(k == kind for k, _, _, _ in self.pages)
-            assert n == records, f"{n} of {kind} compared, {records} records"
+            if kind != "listing_page":  # a clean build's are counted in build_both_ways
+                assert n == records, f"{n} of {kind} compared, {records} records"
         for kind, hex_id, jinja_bytes, fast_bytes in self.pages:
             if jinja_bytes != fast_bytes:
                 diff = difflib.unified_diff(
@@ -94,7 +97,8 @@ def compared(monkeypatch: pytest.MonkeyPatch) -> Compared:
                 jinja_bytes = real(self, item, *args)
             finally:
                 self._fast[parts] = True
-            seen.pages.append((kind, args[0] if kind == "fill_related" else item.hex, jinja_bytes, fast_bytes))
+            key = args[0] if kind == "fill_related" else f"{item.base}page {args[0]}" if kind == "listing_page" else item.hex
+            seen.pages.append((kind, key, jinja_bytes.data if kind == "listing_page" else jinja_bytes, fast_bytes.data if kind == "listing_page" else fast_bytes))
             return fast_bytes
 
         return render
@@ -108,6 +112,8 @@ def build_both_ways(root: Path, compared: Compared, name: str = "site", **config
     """Build root into its own folder (a clean build: every page rendered) and compare every page."""
     report = build(project_for(root, out=root / name, **config), search=False)
     assert not report.errors, [str(p) for p in report.errors]
+    listings = [k for kind, k, _, _ in compared.pages if kind == "listing_page"]
+    assert len(listings) == len(set(listings)) == len(list((root / name).glob("**/index.html"))) - len(list((root / name).glob("records/*/index.html"))) - 6
     return compared.check(len(list((root / "records").glob("*.md"))))
 
 
