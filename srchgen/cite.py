@@ -131,15 +131,28 @@ def csl(e: Entry, config: Config) -> dict[str, Any]:
     return item
 
 
+_last: tuple[Any, ...] = (None, None, ())
+
+
+def formats(e: Entry, config: Config) -> tuple[str, str, str]:
+    """(Cite-as text, BibTeX, RIS) of a record. Both its page (page_view) and its data
+    (feeds.record_dict) print them, one right after the other: the last record's are kept."""
+    global _last
+    if _last[0] is not e or _last[1] is not config:  # identity: the kept entry cannot be freed and its id reused
+        _last = (e, config, (cite_text(e, config), bibtex(e, config), ris(e, config)))
+    return _last[2]  # type: ignore[no-any-return]
+
+
 def page_view(e: Entry, config: Config) -> dict[str, Markup]:
     """The texts templates/_cite.html prints: the "Cite as" line and each format as it would be
     downloaded (RIS with LF: HTML turns CRLF into LF anyway; assets/cite.js restores CRLF).
     Escaped for text inside <pre> (&, <, > only: quotes need no escaping there), so the page
     carries each format at about its own size. CSL-JSON is in record.json (feeds.record_dict)."""
+    text, bib, ris_text = formats(e, config)
     return {
-        "text": Markup(_pre_escape(cite_text(e, config))),
-        "bibtex": Markup(_pre_escape(bibtex(e, config))),
-        "ris": Markup(_pre_escape(ris(e, config).replace("\r\n", "\n"))),
+        "text": Markup(_pre_escape(text)),
+        "bibtex": Markup(_pre_escape(bib)),
+        "ris": Markup(_pre_escape(ris_text.replace("\r\n", "\n"))),
         "name": escape("srch-" + e.hex.lower()),  # an attribute: the file name cite.js gives downloads
     }
 

@@ -15,7 +15,8 @@ import zlib
 from typing import Any, Callable, Iterable, Iterator, Sequence
 
 from srchgen import routes
-from srchgen.cite import bibtex, cite_text, csl, ris
+from srchgen.cite import csl
+from srchgen.cite import formats as cite_formats
 from srchgen.config import Config
 from srchgen.entry import Entry
 from srchgen.render import Output, joined
@@ -70,12 +71,13 @@ def record_dict(e: Entry, config: Config, export: bool = True) -> dict[str, Any]
     # the records with the same abstract are known only once every record is read: a mark here,
     # filled by render.Renderer.fill_json when the file and the export are written
     derived = {**derived_dict(e), "same_abstract_as": same_abstract_mark(e.hex)}
+    text, bib, ris_text = cite_formats(e, config)
     out: dict[str, Any] = {
         "manifest": manifest_dict(e), "derived": derived, "path": routes.record_dir(e.hex), "abstract": e.summary,
-        "citations": {"csl": csl(e, config), "text": cite_text(e, config)},
+        "citations": {"csl": csl(e, config), "text": text},
     }
     if export:
-        out["citations"].update(bibtex=bibtex(e, config), ris=ris(e, config))
+        out["citations"].update(bibtex=bib, ris=ris_text)
     if config.base_url:
         out["url"] = routes.absolute(config.base_url, routes.record_page(e.hex))
     return out
