@@ -20,7 +20,8 @@ from srchgen.incremental import abstracts_of, edit_in_place
 from srchgen.outputs import asset_outputs, handover, make_record, related_of, shared_pages, site_outputs, summarize
 from srchgen.outputs import start_worker as _start_worker
 from srchgen.project import Project, Report, env_key, report_of, signature_checker
-from srchgen.render import Renderer, dupes_of, make_environment
+from srchgen.marks import dupes_of
+from srchgen.render import Renderer, make_environment
 from srchgen.scan import Scanned, all_problems, from_plain, process, process_all, registry_problems_of, scan, triage
 from srchgen.search import index_search, run_pagefind
 from srchgen.summary import Summary, listing_order

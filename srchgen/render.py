@@ -19,10 +19,11 @@ from typing import Any, Callable, Iterable, Iterator, Sequence
 import jinja2
 from markupsafe import Markup
 
-from srchgen import cite, derive, git_log, routes
+from srchgen import cite, derive, git_log, marks, routes
 from srchgen.config import Config
 from srchgen.derive import Gate, Level, Tier
 from srchgen.entry import Entry
+from srchgen.marks import DUPES_HEAD, DUPES_INLINE, DUPES_NONE_FILTER, DUPES_NONE_ROW, DUPES_ROW, NAV_CLOSE, NAV_OPEN, RELATED_MARK
 from srchgen.schema import Section
 from srchgen.summary import Summary, Texts, latest_update, texts_key
 
@@ -316,42 +317,6 @@ NOT_FOUND_STYLE = (
 NOT_FOUND_STYLE_HASH = "sha256-" + base64.b64encode(hashlib.sha256(NOT_FOUND_STYLE.encode()).digest()).decode()
 
 
-NAV_OPEN, NAV_CLOSE = "\x00srchgen:nav:{}\x00", "\x00srchgen:/nav\x00"  # Renderer._nav, fill_nav
-RELATED_MARK = "\x00srchgen:related\x00"  # no record can hold a NUL (the listing rows' stand-in relies on it too)
-# Where the duplicate-abstract finding goes (a check across records, known with the related links):
-# a notice in the header, an item of the Automated checks row, and the search filter's value.
-DUPES_HEAD, DUPES_INLINE, DUPES_ROW, DUPES_NONE_ROW, DUPES_NONE_FILTER = (
-    f"\x00srchgen:dupes-{k}\x00" for k in ("head", "inline", "row", "none-row", "none-filter")
-)
-DUPES_MARKS = (DUPES_HEAD, DUPES_INLINE, DUPES_ROW, DUPES_NONE_ROW, DUPES_NONE_FILTER)
-RELATED_MARK_B = RELATED_MARK.encode()
-DUPLICATE_LABEL = derive.CHECK_LABELS[derive.CHECK_DUPLICATE]
-# A record page's duplicate-abstract marks when no other record shares its abstract.
-_NO_DUPES = {
-    DUPES_HEAD.encode(): b"", DUPES_INLINE.encode(): b"", DUPES_ROW.encode(): b"",
-    DUPES_NONE_ROW.encode(): b"<li>No findings.</li>",
-    DUPES_NONE_FILTER.encode(): Markup('<span data-pagefind-filter="automated check">{}</span>').format(derive.NO_CHECKS_LABEL).encode(),
-}
-
-
-def dupes_of(summaries: Sequence[Summary]) -> dict[str, tuple[tuple[str, str], ...]]:
-    """Records whose abstracts are the same (Facts.abstract): hex -> ((hex, id) of each other one), in listing order."""
-    groups: dict[bytes, list[Summary]] = {}
-    for s in summaries:
-        digest = s.facts.abstract
-        if digest:
-            groups.setdefault(digest, []).append(s)
-    out: dict[str, tuple[tuple[str, str], ...]] = {}
-    for group in groups.values():
-        if len(group) > 1:
-            for s in group:
-                out[s.hex] = tuple((o.hex, o.id) for o in group if o is not s)
-    return out
-
-
-_SAME_ABSTRACT = re.compile(rb'"\\u0000srchgen:same-abstract:([0-9A-F]{8})\\u0000"')  # feeds.same_abstract_mark, JSON-escaped
-
-
 class Renderer:
     """Holds the compiled templates for one build."""
 
@@ -369,7 +334,6 @@ class Renderer:
         self._fast: dict[tuple[str, ...], bool] = {}
         self._chrome: dict[tuple[Any, ...], Any] = {}  # the record page's base.html parts, by navigation state
         self._rows: dict[str, str] = {}  # row(): each record's listing row, read once
-        self._mark_patterns: dict[frozenset[str], re.Pattern[bytes]] = {}  # fill_related's, by self.sections
 
     def _render(self, template: str, page: Page, **context: Any) -> bytes:
         tpl = self._templates.get(template)
@@ -381,21 +345,10 @@ class Renderer:
     def _nav(self) -> list[tuple[Nav, str, str]]:
         """The navigation, with no link to a section that has no records (SPEC §4, issue 14). A record
         page rendered before every record is known gets each section's item between marks, kept or
-        cut by fill_nav, so it ends byte-identical to a page rendered later."""
+        cut by fill_related, so it ends byte-identical to a page rendered later."""
         if self.sections is None:
             return [(n, Markup(NAV_OPEN.format(n.kind)), Markup(NAV_CLOSE)) if n.kind.startswith("section:") else (n, "", "") for n in NAV]
         return [(n, "", "") for n in NAV if not n.kind.startswith("section:") or n.kind.removeprefix("section:") in self.sections]
-
-    def fill_nav(self, page: bytes) -> bytes:
-        """Cut the marked navigation items of sections without records; drop the marks of the rest."""
-        assert self.sections is not None, "fill_nav before every record is known"
-        for section in Section:
-            opening = NAV_OPEN.format(f"section:{section.value}").encode()
-            if section.value in self.sections:
-                page = page.replace(opening, b"")
-            else:
-                page = re.sub(re.escape(opening) + rb".*?" + re.escape(NAV_CLOSE.encode()), b"", page, flags=re.S)
-        return page.replace(NAV_CLOSE.encode(), b"")
 
     def record_page(self, entry: Entry, related: Sequence[Summary], guide: Any) -> Output:
         return Output(routes.record_page(entry.hex), self.fill_related(self.record_page_unlinked(entry, guide), entry.hex, related))
@@ -469,52 +422,11 @@ class Renderer:
             section = fastpage.related_section(routes.root_prefix(page_path), related).encode("utf-8")
         else:
             section = self._render("_related.html", Page(page_path, self.config, ""), related=related, routes=routes)
-        fills = self._dupes_fills(hex_id)
-        fills[RELATED_MARK_B] = section
-        return self._marks().sub(lambda m: fills.get(m.group(), b""), unlinked)  # every other mark: cut
-
-    def _marks(self) -> re.Pattern[bytes]:
-        """Every mark fill_related fills or cuts, in one pattern: a navigation item of a section
-        without records goes with its marks (as in fill_nav; items do not nest)."""
-        assert self.sections is not None, "fill_related before every record is known"
-        found = self._mark_patterns.get(self.sections)
-        if found is None:
-            alternatives = [re.escape(m.encode()) for m in (RELATED_MARK, *DUPES_MARKS, NAV_CLOSE)]
-            for section in Section:
-                opening = re.escape(NAV_OPEN.format(f"section:{section.value}").encode())
-                alternatives.append(opening if section.value in self.sections else opening + rb".*?" + re.escape(NAV_CLOSE.encode()))
-            found = self._mark_patterns[self.sections] = re.compile(b"|".join(alternatives), re.S)
-        return found
-
-    def fill_dupes(self, page: bytes, hex_id: str) -> bytes:
-        """The duplicate-abstract finding (Renderer.dupes, set once every record is known) in its places."""
-        for mark, text in self._dupes_fills(hex_id).items():
-            page = page.replace(mark, text)
-        return page
-
-    def _dupes_fills(self, hex_id: str) -> dict[bytes, bytes]:
-        """What each duplicate-abstract mark (DUPES_MARKS) of a record page becomes."""
-        others = self.dupes.get(hex_id)
-        if not others:
-            return dict(_NO_DUPES)
-        links = Markup(", ").join(
-            Markup('<a href="{}">{}</a>').format(routes.relative(routes.record_page(hex_id), routes.record_page(h)), i) for h, i in others
-        )
-        head = Markup(
-            '<p class="notice checks" role="note" data-pagefind-ignore><strong>Automated check:</strong> the same abstract as {}. '
-            'A signal, not a verdict; <a href="#automated-checks">what it means</a>.'
-            '<span hidden data-pagefind-filter="automated check">{}</span></p>'
-        ).format(links, DUPLICATE_LABEL).encode()
-        inline = Markup('; same abstract as {}<span hidden data-pagefind-filter="automated check">{}</span>').format(links, DUPLICATE_LABEL).encode()
-        row = Markup("<li><strong>{}.</strong> {} has the same abstract; the same text cannot answer two research questions, so one of them may carry the wrong abstract.</li>").format(DUPLICATE_LABEL, links).encode()
-        return dict(zip((m.encode() for m in DUPES_MARKS), (head, inline, row, row, b"")))
+        return marks.fill(unlinked, section, marks.dupes_fills(hex_id, self.dupes), self.sections)
 
     def fill_json(self, data: bytes | memoryview) -> bytes:
-        """A record's JSON text with its `same_abstract_as` filled in (feeds.same_abstract_mark):
-        the ids of the records sharing its abstract, known once every record is (self.dupes)."""
-        return _SAME_ABSTRACT.sub(
-            lambda m: json.dumps([i for _, i in self.dupes.get(m.group(1).decode("ascii"), ())]).encode("ascii"), bytes(data)
-        )
+        """A record's JSON text with its `same_abstract_as` filled in (marks.fill_json)."""
+        return marks.fill_json(data, self.dupes)
 
     def listing_chunks(self, facet: Facet) -> Iterator[tuple[int, str, tuple[Summary, ...]]]:
         """(page number, path, records on it) for every page of a listing."""
