@@ -117,17 +117,25 @@ class TextBlob:
     def save(self, rows: dict[str, tuple[Any, ...]], where: dict[str, str | None]) -> str:
         """Make every row's spans (row[4]) point into one file; returns its name. `where` names the
         adopted file a row's spans are in (None: the main file). Rows are re-spanned as needed."""
+        starts = {w: self._append(self.others[w]) for w in sorted({w for w in where.values() if w is not None})}
         for name, row in rows.items():
-            if where.get(name) is None:
-                continue
-            other = self.others[where[name]]  # type: ignore[index]
-            rows[name] = (*row[:4], self.add(tuple(other.read(span) for span in row[4])), *row[5:])
+            w = where.get(name)
+            if w is not None:  # its texts moved with the whole file they are in
+                rows[name] = (*row[:4], tuple((a + starts[w], b + starts[w]) for a, b in row[4]), *row[5:])
         live = sum(b - a for row in rows.values() for a, b in row[4])
         if live * 2 < self.size:
             self._compact(rows)
         for f in self.others.values():
             f.path.unlink(missing_ok=True)
         return self.name
+
+    def _append(self, other: TextFile) -> int:
+        """Copy a whole adopted file to the end of the main one; where it starts there."""
+        start, offset = self.size, 0
+        while chunk := os.pread(other.fd, 1 << 20, offset):
+            self.add((chunk,))
+            offset += len(chunk)
+        return start
 
     def _compact(self, rows: dict[str, tuple[Any, ...]]) -> None:
         name = f"texts-{os.urandom(8).hex()}"  # a new name: the old state never points at a half-written file
