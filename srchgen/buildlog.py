@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Sequence
 
 from srchgen import budget, cache, routes
+from srchgen.export import Segments
 from srchgen.errors import Problem
 from srchgen.render import Output
 from srchgen.summary import StoredTexts, Summary, digest
@@ -43,18 +44,22 @@ class BuildLog:
         self._record_keys: dict[str, str] = {}
         self.dupes: dict[str, tuple[tuple[str, str], ...]] = {}  # render.dupes_of: a record page shows its duplicates
         self.sections: frozenset[str] = frozenset()  # sections with records: a record page's navigation links them
+        self.export = Segments()  # the data export's segments: the last build's, to copy the unchanged ones
 
     @classmethod
-    def of(cls, state: dict[str, Any], trusted: bool = True) -> BuildLog:
+    def of(cls, state: dict[str, Any], trusted: bool = True, site: Path | None = None) -> BuildLog:
         """The log the last build saved (cache.load_state); an empty one unless `trusted` (site/
-        is what that build left)."""
+        is what that build left). `site`: that folder, whose data export's segments are reused."""
         if not trusted:
             return cls({}, {})
-        return cls(state.get("pages", {}), state.get("files", {}), budget.Usage.from_plain(state.get("usage")))
+        log = cls(state.get("pages", {}), state.get("files", {}), budget.Usage.from_plain(state.get("usage")))
+        if site is not None:
+            log.export = Segments(state.get("export"), site / routes.RECORDS_JSON)
+        return log
 
     def saved(self) -> dict[str, Any]:
         """This build's log, as the state stores it (cache.save_state)."""
-        return {"pages": self.pages, "files": self.files}
+        return {"pages": self.pages, "files": self.files, "export": self.export.saved()}
 
     def fresh(self, path: str, key: str) -> bool:
         """True when the page at `path` was built from the same key last time (and is on disk)."""

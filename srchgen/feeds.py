@@ -1,7 +1,8 @@
 """Machine-readable outputs as plain dicts -> json.dumps(sort_keys=True) (SPEC §4, §8).
 
-JSON Feed 1.1 (the newest `feed_size` records), the data export (records.json.gz: every
-record, with its citations in BibTeX, RIS and CSL-JSON), each record's one data file
+JSON Feed 1.1 (the newest `feed_size` records), each record's element of the data export
+(record_dict: with its citations in BibTeX, RIS and CSL-JSON; export.py compresses them into
+records.json.gz), each record's one data file
 (record.json: manifest, derived fields, abstract and its CSL-JSON citation; its page prints
 BibTeX and RIS as text),
 sitemap.xml and robots.txt. No clock: every date comes from the records.
@@ -10,9 +11,7 @@ sitemap.xml and robots.txt. No clock: every date comes from the records.
 from __future__ import annotations
 
 import json
-import struct
-import zlib
-from typing import Any, Callable, Iterable, Iterator, Sequence
+from typing import Any, Callable, Iterable, Sequence
 
 from srchgen import routes
 from srchgen.cite import csl
@@ -137,51 +136,6 @@ def json_feed(summaries: Sequence[Texts], config: Config) -> Output:
         feed["home_page_url"] = config.base_url
         feed["feed_url"] = routes.absolute(config.base_url, routes.FEED_JSON)
     return _splice(routes.FEED_JSON, feed, "items", summaries, lambda: (s.feed_item for s in summaries))
-
-
-def export_head(config: Config) -> dict[str, Any]:
-    """What the data export says about itself: the contract, the registry and the records' licence."""
-    head: dict[str, Any] = {"manifest": "paper-manifest-v1.1", "title": config.title, "license": None}
-    if config.license is not None:
-        head["license"] = {"id": config.license.id, "url": config.license.url}
-    if config.base_url:
-        head["home_page_url"] = config.base_url
-    return head
-
-
-def records_export(summaries: Sequence[Texts], config: Config, fill: Callable[[bytes | memoryview], bytes]) -> Output:
-    """The data export: every record's data (records.json's shape), newest first, gzip-compressed.
-
-    A whole-registry file is the one place every record is in (SPEC §8), so it is compressed
-    (~10x: 10,000 records in 3.7 MB). Deterministic: a gzip stream with mtime 0 and no file
-    name, from zlib at a fixed level. `fill` completes each record's text (Renderer.fill_json)."""
-    plain = _splice(routes.RECORDS_JSON, export_head(config), "records", summaries, lambda: (fill(s.record_json) for s in summaries))
-    return Output(routes.RECORDS_JSON, chunks=lambda: _gzip(plain.pieces()), key=f"gzip-{EXPORT_LEVEL}-{zlib.ZLIB_VERSION}-{plain.key}")
-
-
-# zlib level for the export, remade by every build that changes a record (an edit in place too).
-# 38 MB of JSON at 10,000 records: level 3 gives 3.7 MB in ~0.14 s of CPU here, level 6 2.6 MB
-# in ~0.30 s, level 1 4.1 MB in ~0.13 s.
-EXPORT_LEVEL = 3
-
-
-# gzip member header (RFC 1952): deflate, no flags, mtime 0, no extra flags, OS 255 "unknown".
-# Written here rather than by zlib, whose header names the platform it was built for.
-_GZIP_HEADER = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\xff"
-
-
-def _gzip(pieces: Iterable[bytes | memoryview]) -> Iterator[bytes]:
-    """One gzip member of the pieces, streamed: the same bytes on every platform for one zlib."""
-    z = zlib.compressobj(EXPORT_LEVEL, zlib.DEFLATED, -15)  # a raw deflate stream
-    crc = size = 0
-    yield _GZIP_HEADER
-    for piece in pieces:
-        crc = zlib.crc32(piece, crc)
-        size += len(piece)
-        out = z.compress(piece)
-        if out:
-            yield out
-    yield z.flush() + struct.pack("<II", crc, size & 0xFFFFFFFF)
 
 
 def data_file_dict(element: dict[str, Any]) -> dict[str, Any]:

@@ -76,7 +76,7 @@ def edit_in_place(
         done[n].summary if n in done else row_texts(rows[n], blob.main)  # type: ignore[misc]
         for n in order
     ]
-    log = BuildLog.of(state)
+    log = BuildLog.of(state, site=project.out)
     r.dupes = log.dupes = dupes  # unchanged: every edited record kept its Facts, its abstract's digest among them
     r.sections = log.sections = frozenset(sections)  # unchanged too: no listing key changed
     log.same_registry = True
@@ -92,7 +92,7 @@ def edit_in_place(
             yield r.record_page(s.entry, related[name], rules)
             yield from record_files(s.entry, config, r)
             s.entry = None
-        yield from registry_texts(texts, config, r)
+        yield from registry_texts(texts, config, r, log.export)
         yield from asset_outputs(project)
 
     out = project.out

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterator, Sequence
 
-from srchgen import badges, charts, feeds, finder, graph, parallel, routes, textfiles
+from srchgen import badges, charts, export, feeds, finder, graph, parallel, routes, textfiles
 from srchgen.buildlog import BuildLog, output_digest, problem_rows
 from srchgen.config import Config
 from srchgen.derive import Gate, Level, Tier, guide
@@ -161,7 +161,7 @@ def site_outputs(
         yield from record_files(s.entry, config, r)
         s.entry = None  # written: its parsed record and HTML are not needed again (peak memory)
     if log.same_registry:
-        yield from registry_texts(summaries, config, r)
+        yield from registry_texts(summaries, config, r, log.export)
         yield from assets
         return
     counts = {
@@ -184,7 +184,7 @@ def site_outputs(
                 continue
             # the home page's compact charts show only the tier, gate and level counts, which are in counts_key
             yield r.listing_page(facet, n, chunk, counts, figures if facet.kind == "all" and n == 1 else None)
-    yield from aggregate_outputs(summaries, all_facets, related, counts, rules, config, r, figures)
+    yield from aggregate_outputs(summaries, all_facets, related, counts, rules, config, r, figures, log.export)
     yield from assets
     pages += [(p, None) for p in (routes.TOPICS, routes.GUIDE, routes.ABOUT, routes.GRAPH, routes.STATS, routes.SEARCH)]
     yield from feeds.sitemaps(pages, config)
@@ -192,7 +192,7 @@ def site_outputs(
 
 def aggregate_outputs(
     summaries: list[Summary], all_facets: list[Facet], related: dict[str, list[Summary]], counts: dict[str, Any],
-    rules: Any, config: Config, r: Renderer, figures: dict[str, charts.Chart],
+    rules: Any, config: Config, r: Renderer, figures: dict[str, charts.Chart], segments: export.Segments | None = None,
 ) -> Iterator[Output]:
     """Pages and feeds about the whole registry; cheap, rebuilt every time and written only when changed."""
     topics = [f for f in all_facets if f.kind == "topic"]
@@ -209,7 +209,7 @@ def aggregate_outputs(
     yield r.simple("search.html", routes.SEARCH, "search")
     yield r.simple("404.html", routes.NOT_FOUND, "")
     yield from badges.badge_outputs()  # 12 shared status badges, one per tier and gate status
-    yield from registry_texts(summaries, config, r)
+    yield from registry_texts(summaries, config, r, segments)
     yield finder.filter_output(summaries)
     yield Output(routes.SCHEMA, feeds.dumps(json_schema()))
     yield feeds.robots(config)
@@ -221,13 +221,14 @@ def aggregate_outputs(
 REGISTRY_TEXTS = (routes.FEED_JSON, routes.FEED_ATOM, routes.RECORDS_JSON)
 
 
-def registry_texts(summaries: Sequence[Texts], config: Config, r: Renderer) -> Iterator[Output]:
+def registry_texts(summaries: Sequence[Texts], config: Config, r: Renderer, segments: export.Segments | None = None) -> Iterator[Output]:
     """The feeds (the newest `feed_size` records) and the data export (every record), from the
-    records' texts in listing order (REGISTRY_TEXTS; SPEC §8)."""
+    records' texts in listing order (REGISTRY_TEXTS; SPEC §8); `segments`: the last build's
+    export, whose unchanged segments are copied (BuildLog.export)."""
     newest = summaries[: config.feed_size]
     yield feeds.json_feed(newest, config)
     yield r.atom(newest)
-    yield feeds.records_export(summaries, config, r.fill_json)
+    yield export.records_export(summaries, config, r.fill_json, segments)
 
 
 def handover(scanned: Sequence[Scanned], related: dict[str, list[Summary]]) -> list[tuple[Any, ...]]:
