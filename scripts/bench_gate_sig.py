@@ -10,7 +10,8 @@ import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from srchgen.gate.sig import canonical_payload, load_allowed_signers, sign, verify_many
+from srchgen.gate.sig import canonical_payload, sign, verify_many
+from srchgen.gate.signers import load_allowed_signers
 
 
 def _cpu() -> float:

@@ -232,7 +232,7 @@ class BaseSigners:
     """The allowed_signers file of `base`, when it differs from the one in the working tree."""
 
     shown: str  # e.g. "gate/allowed_signers at main"
-    signers: Any  # gate.sig.AllowedSigners
+    signers: Any  # gate.signers.AllowedSigners
 
 
 def _show(root: Path, base: str, rel: str) -> bytes | None:
@@ -255,7 +255,8 @@ def base_signers(root: Path, base: str) -> BaseSigners | None:
     """
     import tomllib
 
-    from srchgen.gate.sig import GateSigError, parse_allowed_signers
+    from srchgen.gate.sig import GateSigError
+    from srchgen.gate.signers import parse_allowed_signers
 
     config = _show(root, base, "pyproject.toml")
     if config is None:

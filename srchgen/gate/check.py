@@ -14,15 +14,8 @@ from pathlib import Path
 from srchgen.config import _key_line
 from srchgen.derive import Signer
 from srchgen.errors import ConfigError, Problem
-from srchgen.gate.sig import (
-    AllowedSigners,
-    AllowedSignersError,
-    GateSigError,
-    Verification,
-    canonical_payload,
-    load_allowed_signers,
-    verify,
-)
+from srchgen.gate.sig import GateSigError, Verification, canonical_payload, verify
+from srchgen.gate.signers import AllowedSigners, AllowedSignersError, load_allowed_signers
 from srchgen.schema import Record
 from srchgen.source import SourceFile
 

@@ -12,15 +12,8 @@ import pytest
 import yaml
 
 from srchgen.gate import sig as gate_sig
-from srchgen.gate.sig import (
-    AllowedSignersError,
-    SigningError,
-    canonical_payload,
-    load_allowed_signers,
-    sign,
-    verify,
-    verify_many,
-)
+from srchgen.gate.sig import SigningError, canonical_payload, sign, verify, verify_many
+from srchgen.gate.signers import AllowedSigners, AllowedSignersError, load_allowed_signers
 from srchgen.gate.write import set_gate_evaluation
 
 pytestmark = pytest.mark.skipif(
@@ -65,7 +58,7 @@ def signers_file(keys: dict[str, Path], tmp_path_factory: pytest.TempPathFactory
 
 
 @pytest.fixture(scope="module")
-def signers(signers_file: Path) -> gate_sig.AllowedSigners:
+def signers(signers_file: Path) -> AllowedSigners:
     return load_allowed_signers(signers_file)
 
 
