@@ -10,30 +10,16 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from srchgen import __version__, cache, lock
+from srchgen.cli_base import fail_usage, registry_context, shown
+from srchgen.cli_gate import gate_cmd
 
 if TYPE_CHECKING:  # the heavy modules load only when a command needs them (the no-op build does not)
     from srchgen.build import Project, Report
-    from srchgen.errors import Problem
-
-
-def shown(path: Path) -> str:
-    """A path as the user should read it: relative to the current directory when inside it."""
-    try:
-        rel = path.resolve().relative_to(Path.cwd().resolve())
-        return rel.as_posix() or "."
-    except ValueError:
-        return str(path)
-
-
-def _fail_usage(problems: list["Problem"]) -> NoReturn:
-    for p in problems:
-        click.echo(str(p), err=True)
-    sys.exit(2)
 
 
 def _folders(records: str | None, out: str | None) -> tuple[Path, Path]:
@@ -68,7 +54,7 @@ def make_project(records: str | None, out: str | None, **overrides: Any) -> "Pro
     try:
         config = load_config(root, **overrides)
     except ConfigError as e:
-        _fail_usage(e.problems)
+        fail_usage(e.problems)
     records_dir, out_dir = _folders(records, out)
     display = records if records and not Path(records).is_absolute() else shown(records_dir)
     return Project(root=root, records=records_dir, out=out_dir, config=config, records_display=display.rstrip("/") or ".")
@@ -190,7 +176,7 @@ def _build_locked(records: str | None, out: str | None, records_dir: Path, out_d
     try:
         report = build(project, strict=strict, search=False if no_search else None, stats=stats)
     except ConfigError as e:  # e.g. a missing or malformed gate_signers file (SPEC §2)
-        _fail_usage(e.problems)
+        fail_usage(e.problems)
     except OverBudget as e:  # SPEC §8: over max_site_bytes, found before site/ was touched
         click.echo(e.usage.over(f"{shown(project.out)}/", e.limit), err=True)
         click.echo(f"site not written: {shown(project.out)} is unchanged", err=True)
@@ -224,14 +210,14 @@ def check_cmd(records: str | None, base: str | None, strict: bool) -> None:
     try:
         report = check(project, strict=strict)
     except ConfigError as e:  # e.g. a missing or malformed gate_signers file (SPEC §2)
-        _fail_usage(e.problems)
+        fail_usage(e.problems)
     if base is not None:
         from srchgen.history import check_base
 
         try:
             found = check_base(project.records, project.records_display, base, project.root)
         except ConfigError as e:
-            _fail_usage(e.problems)
+            fail_usage(e.problems)
         report.problems = sort_problems(report.problems + found)
     report_problems(report)
     if report.errors:
@@ -273,7 +259,7 @@ def new_cmd(records: str | None, question: str | None, section: str | None, topi
     """Scaffold records/<HEX>.md with a fresh random id; prints its path. Never overwrites."""
     from srchgen.scaffold import Draft, ScaffoldError, create, flag_for
 
-    _, records_dir, display, config = _registry_context(records)
+    _, records_dir, display, config = registry_context(records)
     values: dict[str, Any] = {"question": question, "section": section, "score": score, "claims": claims,
                               "publisher": publisher, "report_artifact": report_artifact}
     missing = [k for k, v in values.items() if v is None]
@@ -354,149 +340,9 @@ def init_cmd(directory: str, title: str | None, repository: str | None, license_
     click.echo("  then push to GitHub and set Settings > Pages > Source to GitHub Actions")
 
 
-# --------------------------------------------------------------------------- gate (issue 7, SPEC §2 and §3)
+main.add_command(gate_cmd)  # srchgen gate: cli_gate.py (issue 7, SPEC §2 and §3)
 
 
-def _registry_context(records: str | None) -> tuple[Path, Path, str, Any]:
-    """(root, records dir, records as shown, config) for `new` and the gate commands; config errors exit 2."""
-    from srchgen.config import load_config
-    from srchgen.errors import ConfigError
-
-    root = Path.cwd()
-    try:
-        config = load_config(root)
-    except ConfigError as e:
-        _fail_usage(e.problems)
-    records_dir = Path(records) if records else root / "records"
-    if not records_dir.is_dir():
-        raise click.UsageError(f"records directory not found: {records or 'records'} (run in a registry folder or pass --records)")
-    display = records if records and not Path(records).is_absolute() else shown(records_dir)
-    return root, records_dir, display.rstrip("/") or ".", config
-
-
-def _gate_fail(e: Exception) -> NoReturn:
-    """A gate command that cannot go on: its problems, then one line saying why (exit 1)."""
-    for p in getattr(e, "problems", []):
-        click.echo(str(p), err=True)
-    click.echo(f"srchgen gate: {e}", err=True)
-    sys.exit(1)
-
-
-def _at(value: str | None) -> Any:
-    from srchgen.clock import reference_time
-    from srchgen.gate.ops import parse_time
-
-    if value is None:
-        return reference_time()
-    try:
-        return parse_time(value)
-    except ValueError as e:
-        raise click.BadParameter(str(e), param_hint="--at") from None
-
-
-_RECORDS_HELP = "Folder of record files [default: records/]."
-_AT_HELP = "Evaluation time with a time zone, e.g. 2026-07-01T12:00:00Z [default: now, or SOURCE_DATE_EPOCH when set]."
-
-
-@main.group("gate")
-def gate_cmd() -> None:
-    """Gate 2 evidence: the signed evaluation text, recording an evaluation, sandboxed reproduction."""
-
-
-@gate_cmd.command("payload")
-@click.argument("record_id", metavar="ID")
-@click.option("--records", metavar="DIR", help=_RECORDS_HELP)
-@click.option("--outcome", type=click.Choice(["passed", "failed"]), help="Print the text of a prospective evaluation with this outcome (of the current artifacts).")
-@click.option("--at", "at", metavar="TIME", help="With --outcome: " + _AT_HELP)
-def gate_payload_cmd(record_id: str, records: str | None, outcome: str | None, at: str | None) -> None:
-    """Print the canonical text that is signed for the record's evaluation (SPEC §2), byte for byte."""
-    from srchgen.gate.ops import GateError, current_payload, find_record, prospective_payload
-
-    _, records_dir, display, _ = _registry_context(records)
-    if at is not None and outcome is None:
-        raise click.UsageError("--at needs --outcome (without them the current evaluation is printed)")
-    try:
-        target = find_record(records_dir, display, record_id)
-        payload = prospective_payload(target, outcome, _at(at)) if outcome else current_payload(target)
-    except GateError as e:
-        _gate_fail(e)
-    click.echo(payload.decode("utf-8"), nl=False)
-
-
-def _record(target: Any, config: Any, root: Path, outcome: str, key: str, at: Any) -> None:
-    """Sign and write one evaluation; shared by `gate record` and `gate run --key`."""
-    from srchgen.errors import ConfigError
-    from srchgen.gate.ops import GateError, record_evaluation
-    from srchgen.gate.sig import GateSigError
-    from srchgen.gate.write import GateWriteError
-
-    try:
-        done = record_evaluation(target, config, root, outcome, Path(key), at)
-    except ConfigError as e:
-        _fail_usage(e.problems)
-    except (GateError, GateSigError, GateWriteError, OSError) as e:
-        _gate_fail(e)
-    who = f"; signed by {done.signer} (key {done.key})" if done.signer else "; no gate_signers configured, so it was not verified"
-    click.echo(f"recorded {outcome} evaluation of {target.record.id} at {done.evaluation['evaluated']:%Y-%m-%dT%H:%M:%SZ} in {shown(done.path)}{who}")
-
-
-@gate_cmd.command("record")
-@click.argument("record_id", metavar="ID")
-@click.option("--outcome", type=click.Choice(["passed", "failed"]), required=True, help="What the evaluation found.")
-@click.option("--key", metavar="KEY", required=True, help="SSH private key (or its .pub with the key in ssh-agent) to sign with.")
-@click.option("--at", "at", metavar="TIME", help=_AT_HELP)
-@click.option("--records", metavar="DIR", help=_RECORDS_HELP)
-def gate_record_cmd(record_id: str, outcome: str, key: str, at: str | None, records: str | None) -> None:
-    """Sign an evaluation of the record's current artifacts and write it into the record.
-
-    Only the gate_evaluation block changes; every other byte of the file is kept. With
-    gate_signers configured the signature is verified first, and the record is left unchanged
-    when the key is not an allowed signer.
-    """
-    from srchgen.gate.ops import GateError, find_record
-
-    root, records_dir, display, config = _registry_context(records)
-    when = _at(at)
-    try:
-        target = find_record(records_dir, display, record_id)
-    except GateError as e:
-        _gate_fail(e)
-    _record(target, config, root, outcome, key, when)
-
-
-@gate_cmd.command("run")
-@click.argument("record_id", metavar="ID")
-@click.option("--records", metavar="DIR", help=_RECORDS_HELP)
-@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), metavar="S", help="Wall-clock limit in seconds [default: 600].")
-@click.option("--memory", type=click.IntRange(min=16), metavar="MB", help="Memory limit in MiB [default: 2048 for scripts, 8192 for lean].")
-@click.option("--key", metavar="KEY", help="Also record the outcome, signed with this SSH key (as gate record does).")
-@click.option("--at", "at", metavar="TIME", help="With --key: " + _AT_HELP)
-def gate_run_cmd(record_id: str, records: str | None, timeout: float | None, memory: int | None, key: str | None, at: str | None) -> None:
-    """Reproduce the record's Gate 2 artifacts in a sandbox (no network, read-only copy, time and memory limits).
-
-    A repro-script's output is compared with repro-results; a lean4-proof is type-checked with lean.
-    Exit 0 when everything matched, 1 when something did not (mismatch, error, timeout), 2 when it
-    could not be checked here (no sandbox, no lean).
-    """
-    from srchgen.gate.ops import GateError, find_record, overall, run_checks
-
-    root, records_dir, display, config = _registry_context(records)
-    when = _at(at) if key else None
-    try:
-        target = find_record(records_dir, display, record_id)
-        checks = run_checks(target, records_dir, timeout, memory)
-    except GateError as e:
-        _gate_fail(e)
-    for c in checks:
-        click.echo(f"{c.what}: {c.outcome.status}: {c.outcome.detail}")
-    status = overall(checks)
-    if status == "unavailable":
-        click.echo(f"{target.record.id}: not checkable here; nothing recorded", err=True)
-        sys.exit(2)
-    if key:
-        _record(target, config, root, "passed" if status == "matched" else "failed", key, when)
-    if status != "matched":
-        sys.exit(1)
 @main.command("serve")
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535), help="Port on 127.0.0.1 (0 picks a free one).")
 @click.option("--records", metavar="DIR", help="Folder of record files [default: records/].")
