@@ -10,7 +10,8 @@ from srchgen.config import Config
 from srchgen.derive import Derived, Signer, derive
 from srchgen.markup import cut, plain_text, render_markdown, strip_abstract_label
 from srchgen.schema import Record
-from srchgen.source import ArtifactFact, abstract_of
+from srchgen.artifacts import ArtifactFact
+from srchgen.source import abstract_of
 from srchgen.validate import Valid
 
 

@@ -1,6 +1,6 @@
 """Load stage: read record files, split front matter, compose YAML keeping every position.
 
-Only this module and `write` touch the disk. Scalars are built from the composed node
+Only this module (with `artifacts`) and `write` touch the disk. Scalars are built from the composed node
 tree by our own walker, so YAML 1.1 surprises (`no` as a boolean, `1984` as a number)
 reach validation as what they are, with the raw text kept for the error message.
 
@@ -20,16 +20,18 @@ import os
 import re
 import stat
 from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any, Iterator, Mapping
 
 import yaml
 from yaml.constructor import SafeConstructor
 
+from srchgen.artifacts import ArtifactFact, artifact_facts
 from srchgen.errors import START, Position, Problem
 from srchgen.yaml_fast import FAST, MAX_DEPTH, Path_, _Loader, _Marks, _T
 from srchgen.yaml_fast import _constructor as _constructor
 from srchgen.yaml_fast import fast as _fast
+from srchgen.yaml_problems import anchor_check, depth_check, tag_message, yaml_problem
 
 MAX_BYTES = 1024 * 1024  # SPEC §2: a record file is at most 1 MiB
 
@@ -56,17 +58,6 @@ class Scalar:
     text: str
     kind: str  # text | number | boolean | null | date | list | mapping
     quoted: bool
-
-
-@dataclass(frozen=True)
-class ArtifactFact:
-    """What the disk says about one `artifacts[].path` (SPEC §2); judged by validate."""
-
-    path: str
-    problem: str | None  # why the path is unusable, or None
-    size: int = 0
-    sha256: str | None = None
-    source: Path | None = None  # absolute file to publish
 
 
 @dataclass(frozen=True)
@@ -137,7 +128,7 @@ class _Walker:
         tag = node.tag
         if isinstance(node, yaml.ScalarNode):
             if tag not in _SCALAR_TAGS:
-                raise _Reject(pos, _tag_message(tag))
+                raise _Reject(pos, tag_message(tag))
             quoted = bool(node.style) and node.style in "'\"|>"
             self.scalars[path] = Scalar(node.value, _TAG_NAMES[tag], quoted)
             if "\x00" in node.value:  # a YAML escape (\\0, \\x00) is still a NUL in the text
@@ -152,12 +143,12 @@ class _Walker:
                 return node.value
         if isinstance(node, yaml.SequenceNode):
             if tag != _T + "seq":
-                raise _Reject(pos, _tag_message(tag))
+                raise _Reject(pos, tag_message(tag))
             self.scalars[path] = Scalar("", "list", False)
             return [self.walk(item, path + (i,), depth + 1) for i, item in enumerate(node.value)]
         if isinstance(node, yaml.MappingNode):
             if tag != _T + "map":
-                raise _Reject(pos, _tag_message(tag))
+                raise _Reject(pos, tag_message(tag))
             self.scalars[path] = Scalar("", "mapping", False)
             out: dict[str, Any] = {}
             for knode, vnode in node.value:
@@ -179,113 +170,6 @@ class _Walker:
                 out[key] = self.walk(vnode, path + (key,), depth + 1)
             return out
         raise _Reject(pos, "unsupported YAML node")  # pragma: no cover
-
-
-def _tag_message(tag: str) -> str:
-    short = tag.replace(_T, "!!")
-    return f"YAML tag '{short}' is not allowed; plain values only"
-
-
-# libyaml's wording names the symptom; these hints name the usual cause and the fix.
-_YAML_HINTS = (
-    ("did not find expected key", "check this line's indentation against the keys above it"),
-    ("mapping values are not allowed", "a value containing ': ' must be quoted"),
-    ("did not find expected ',' or ']'", "close the list with ']' (items separated by ', ')"),
-    ("did not find expected ',' or '}'", "close the mapping with '}' (entries separated by ', ')"),
-    ("found unexpected end of stream", "a quote or bracket is never closed"),
-)
-
-
-def _yaml_problem(e: yaml.YAMLError, offset: int, text: str = "") -> tuple[Position, str]:
-    """A YAML syntax error as position + message, naming where an unclosed construct started."""
-    if isinstance(e, yaml.reader.ReaderError):  # a raw control character: libyaml gives only a byte offset
-        ch = chr(e.character) if isinstance(e.character, int) else str(e.character)
-        at = text.find(ch)
-        if at < 0:
-            return START, f"invalid YAML: character U+{ord(ch[:1] or ' '):04X} is not allowed"
-        line = text.count("\n", 0, at)
-        col = at - (text.rfind("\n", 0, at) + 1) + 1
-        return Position(line + offset + 1, col), (
-            f"invalid YAML: control character U+{ord(ch):04X} is not allowed in YAML; remove it"
-        )
-    mark = getattr(e, "problem_mark", None) or getattr(e, "context_mark", None)
-    pos = Position(mark.line + offset + 1, mark.column + 1) if mark else START
-    problem = getattr(e, "problem", None) or str(e)
-    context = getattr(e, "context", None)
-    lines = text.split("\n")
-    if mark is not None and mark.line < len(lines) and lines[mark.line][mark.column : mark.column + 1] == "\t":
-        return pos, "invalid YAML: a tab character; YAML is indented with spaces only"
-    cmark = getattr(e, "context_mark", None)
-    if context and cmark is not None and mark is not None and cmark.line != mark.line:
-        context = f"{context} started at line {cmark.line + offset + 1}"
-    msg = f"invalid YAML: {problem}" + (f" ({context})" if context else "")
-    if mark is not None and "mapping values are not allowed" in problem:
-        deeper = _deeper_than_above(lines, mark.line, offset)
-        if deeper:
-            return Position(mark.line + offset + 1, deeper[0]), f"{msg}; {deeper[1]}"
-    hint = next((h for k, h in _YAML_HINTS if k in problem), None)
-    return pos, msg + (f"; {hint}" if hint else "")
-
-
-_KEY_LINE = re.compile(r"( *)([^\s#:][^:#]*):(?:[ \t]+(\S.*))?$")
-
-
-def _deeper_than_above(lines: list[str], n: int, offset: int) -> tuple[int, str] | None:
-    """'key: value' on line n indented deeper than the 'key: value' above it: YAML reads it as
-    more of that value, and libyaml then calls the ': ' a mapping value in the wrong place. The
-    real fault is the indentation (issue 15); returns (column, hint) when that is the case."""
-    if n >= len(lines) or n == 0:
-        return None
-    here = _KEY_LINE.match(lines[n])
-    above = next((lines[i] for i in range(n - 1, -1, -1) if lines[i].strip() and not lines[i].lstrip().startswith("#")), None)
-    there = _KEY_LINE.match(above) if above is not None else None
-    if not (here and there and there.group(3) and len(here.group(1)) > len(there.group(1))):
-        return None
-    key, width, above_key, above_width = here.group(2).strip(), len(here.group(1)), there.group(2).strip(), len(there.group(1))
-    return width + 1, (
-        f"wrong indentation: '{key}' is indented {width} spaces, '{above_key}' above it {above_width}; "
-        f"keys of one mapping start in the same column (or, if the value has ': ' in it, quote it)"
-    )
-
-
-def _anchor_check(text: str, offset: int) -> tuple[Position, str] | None:
-    """Anchors are rejected before composing, so an alias bomb is never expanded."""
-    if "&" not in text and "*" not in text:
-        return None
-    depth = 0
-    for ev in yaml.parse(text, Loader=_Loader):
-        if isinstance(ev, yaml.AliasEvent) or getattr(ev, "anchor", None):
-            what = "aliases" if isinstance(ev, yaml.AliasEvent) else "anchors"
-            m = ev.start_mark
-            return Position(m.line + offset + 1, m.column + 1), f"YAML {what} are not allowed; write the value out"
-        if isinstance(ev, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
-            depth += 1
-        elif isinstance(ev, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
-            depth -= 1
-    return None
-
-
-# Block nesting grows only with indentation or with compact indicators on one line
-# ("- - - x", "? ? x"); below these, the recursive composer is safe and the walker
-# rejects depth > MAX_DEPTH. Past them, depth is counted from the flat event stream,
-# since 100,000 compact "- " overflow the composer's C stack (found by the hostile corpus).
-_DEEP_BLOCK = re.compile(r"^ {40,}\S|^[ \t]*(?:[-?:][ \t]+){3,}", re.M)
-
-
-def _depth_check(text: str, offset: int) -> tuple[Position, str] | None:
-    """Reject deep nesting from the event stream (flat), before the recursive composer sees it."""
-    if text.count("[") + text.count("{") < MAX_DEPTH and not _DEEP_BLOCK.search(text):
-        return None
-    depth = 0
-    for ev in yaml.parse(text, Loader=_Loader):
-        if isinstance(ev, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
-            depth += 1
-            if depth > MAX_DEPTH + 1:
-                m = ev.start_mark
-                return Position(m.line + offset + 1, m.column + 1), f"nested more than {MAX_DEPTH} levels deep"
-        elif isinstance(ev, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
-            depth -= 1
-    return None
 
 
 def _decode(raw: bytes, path: str) -> tuple[str | None, list[Problem]]:
@@ -359,17 +243,17 @@ def parse_source(raw: bytes, path: str, name: str) -> tuple[SourceFile | None, l
 def _compose(fm: str, offset: int) -> "_Walker | tuple[Position, str]":
     """The full path: compose with marks and walk every node; a walker holding the data,
     every position and every raw scalar, or the one problem that stops the record."""
-    for check in (_depth_check, _anchor_check):
+    for check in (depth_check, anchor_check):
         try:
             found = check(fm, offset)
         except yaml.YAMLError as e:
-            found = _yaml_problem(e, offset, fm)
+            found = yaml_problem(e, offset, fm)
         if found:
             return found
     try:
         root = yaml.compose(fm, Loader=_Loader)
     except yaml.YAMLError as e:
-        return _yaml_problem(e, offset, fm)
+        return yaml_problem(e, offset, fm)
     except RecursionError:
         return Position(2, 1), f"nested more than {MAX_DEPTH} levels deep"
     if not isinstance(root, yaml.MappingNode):
@@ -443,63 +327,6 @@ def abstract_of(body: str) -> str:
     return body[: m.start()] if m else body
 
 
-def _artifact_facts(records_dir: Path, stem: str, data: Mapping[str, Any]) -> dict[str, ArtifactFact]:
-    """Stat and hash each declared artifact; never follows a path outside records/<HEX>/."""
-    facts: dict[str, ArtifactFact] = {}
-    items = data.get("artifacts")
-    if not isinstance(items, list):
-        return facts
-    own = records_dir / stem
-    for item in items:
-        if not isinstance(item, dict) or not isinstance(item.get("path"), str):
-            continue
-        rel = item["path"]
-        facts[rel] = _artifact_fact(records_dir, own, stem, rel)
-    return facts
-
-
-def _artifact_fact(records_dir: Path, own: Path, stem: str, rel: str) -> ArtifactFact:
-    p = PurePosixPath(rel)
-    if "\\" in rel:
-        return ArtifactFact(rel, f"contains '\\'; separate folders with '/', e.g. {stem}/proof.lean")
-    if rel.startswith("/") or p.is_absolute():
-        return ArtifactFact(rel, f"must be a relative path such as {stem}/proof.lean")
-    if ".." in p.parts:
-        return ArtifactFact(rel, f"must not contain '..'; give the path inside {stem}/")
-    if len(p.parts) < 2 or p.parts[0] != stem:
-        return ArtifactFact(rel, f"must be inside the record's own folder {stem}/")
-    try:
-        return _stat_artifact(records_dir, rel, p)
-    except (OSError, ValueError) as e:  # e.g. a name longer than the file system allows (ENAMETOOLONG)
-        return ArtifactFact(rel, f"cannot be read: {getattr(e, 'strerror', None) or e}")
-
-
-def _stat_artifact(records_dir: Path, rel: str, p: PurePosixPath) -> ArtifactFact:
-    current = records_dir
-    for part in p.parts:
-        current = current / part
-        if current.is_symlink():
-            link = current.relative_to(records_dir).as_posix()
-            where = "is a symbolic link" if link == rel else f"goes through the symbolic link '{link}'"
-            return ArtifactFact(rel, f"{where}; attach the file itself")
-    if not current.exists():
-        return ArtifactFact(rel, "file not found; add the file or fix the path (relative to records/)")
-    if current.is_dir():
-        return ArtifactFact(rel, "is a folder; name a file inside it")
-    if not current.is_file():
-        return ArtifactFact(rel, "is not a regular file")
-    links = current.stat().st_nlink
-    if links > 1:  # its bytes may be a file outside records/ (git never makes hard links)
-        return ArtifactFact(rel, f"has {links} hard links; attach a copy of the file, not a link to one that may live outside records/")
-    h = hashlib.sha256()
-    size = 0
-    with open(current, "rb") as f:
-        while chunk := f.read(1 << 20):
-            h.update(chunk)
-            size += len(chunk)
-    return ArtifactFact(rel, None, size, h.hexdigest(), current.resolve())
-
-
 def record_files(records_dir: Path) -> list[Path]:
     """The `*.md` files directly in records/, sorted by name (never by listing order)."""
     with os.scandir(records_dir) as it:
@@ -541,7 +368,7 @@ def load_source(file: Path, records_dir: Path, display_dir: str) -> tuple[Source
 
 
 def _with_artifacts(src: SourceFile, records_dir: Path) -> SourceFile:
-    facts = _artifact_facts(records_dir, src.stem, src.data)
+    facts = artifact_facts(records_dir, src.stem, src.data)
     if not facts:
         return src
     return SourceFile(**{**src.__dict__, "artifacts": facts})
