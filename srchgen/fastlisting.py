@@ -14,7 +14,7 @@ from markupsafe import escape as _E
 
 from srchgen import derive, routes
 from srchgen.config import Config
-from srchgen.fastpage import Chrome
+from srchgen.fastparts import Chrome
 from srchgen.render import Facet, Page
 
 LISTING_PARTS = ("listing.html", "base.html", "_macros.html")
@@ -32,7 +32,7 @@ def listing_page(
     config: Config, page: Page, ch: Chrome, facet: Facet, rows: str, pager: dict[str, Any],
     counts: dict[str, Any], choices: Sequence[tuple[str, str, Sequence[tuple[str, str]]]],
 ) -> str:
-    """Renderer.listing_page's page; `ch`: base.html's parts for it (fastpage.chrome); `rows`:
+    """Renderer.listing_page's page; `ch`: base.html's parts for it (fastparts.chrome); `rows`:
     the listing rows, ready (Renderer.row)."""
     assert not page.extra.get("inline_style"), "listing pages carry no inline style"
     url = page.url

@@ -1,15 +1,13 @@
 """Render stage: Entries -> HTML pages through Jinja2 templates (SPEC §4).
 
-Templates loop and branch only; rules and wording come from derive.py, formats are
-filters here. The environment is built once per build and templates compile once.
+Templates loop and branch only; rules and wording come from derive.py, formats from
+values.py (as filters here). The environment is built once per build and templates compile once.
 """
 
 from __future__ import annotations
 
 import base64
-import datetime as dt
 import hashlib
-import json
 import math
 import re
 from dataclasses import dataclass, field
@@ -26,9 +24,9 @@ from srchgen.entry import Entry
 from srchgen.marks import DUPES_HEAD, DUPES_INLINE, DUPES_NONE_FILTER, DUPES_NONE_ROW, DUPES_ROW, NAV_CLOSE, NAV_OPEN, RELATED_MARK
 from srchgen.schema import Section
 from srchgen.summary import Summary, Texts, latest_update, texts_key
+from srchgen.values import filesize, is_pdf, json_script, jsonld, long_date, score, signature_text, when
 
 _XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
-MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December")
 
 
 @dataclass(frozen=True)
@@ -75,47 +73,6 @@ def theme_dir(name: str) -> Path:
     raise FileNotFoundError(f"srchgen's default {name}/ is missing from the installation")  # pragma: no cover
 
 
-def long_date(d: dt.date) -> str:
-    """'28 May 2026' whatever the locale (SPEC §3)."""
-    return f"{d.day} {MONTHS[d.month - 1]} {d.year}"
-
-
-def when(text: str) -> Markup:
-    """An "Evaluated" value: an ISO timestamp reads "10 June 2026, 06:30 UTC" in a <time> keeping
-    the ISO form (SPEC §3: headers show dates humanly); anything else ("Not evaluated") as it is."""
-    try:
-        t = dt.datetime.fromisoformat(text)
-    except (TypeError, ValueError):
-        return Markup.escape(text)
-    if t.tzinfo is None:
-        return Markup.escape(text)
-    u = t.astimezone(dt.timezone.utc)
-    return Markup('<time datetime="{}">{}, {:02d}:{:02d} UTC</time>').format(text, long_date(u.date()), u.hour, u.minute)
-
-
-def is_pdf(url: str | None) -> bool:
-    """Whether a report URL names a PDF (its path ends in .pdf): then citation_pdf_url and the Signposting item say so."""
-    if not url:
-        return False
-    path = url.split("#", 1)[0].split("?", 1)[0]
-    return path.lower().endswith(".pdf")
-
-
-def score(x: float) -> str:
-    return f"{x:.2f}"
-
-
-def filesize(n: int) -> str:
-    if n < 1024:
-        return f"{n} bytes" if n != 1 else "1 byte"
-    for unit in ("KiB", "MiB", "GiB"):
-        n_ = n / 1024
-        if n_ < 1024 or unit == "GiB":
-            return f"{n_:.1f} {unit}"
-        n = int(n_)
-    return f"{n} bytes"  # pragma: no cover
-
-
 def _bytecode_cache(folder: Path | None) -> jinja2.BytecodeCache | None:
     if folder is None:
         return None
@@ -124,49 +81,6 @@ def _bytecode_cache(folder: Path | None) -> jinja2.BytecodeCache | None:
     except OSError:
         return None
     return jinja2.FileSystemBytecodeCache(str(folder))
-
-
-def json_script(obj: Any) -> Markup:
-    """JSON for a <script type="application/ld+json"> block: '<', '>' and '&' escaped so data cannot end the element."""
-    text = json.dumps(obj, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return Markup(text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))
-
-
-def jsonld(entry: Entry, config: Config, canonical: str | None) -> dict[str, Any]:
-    """schema.org ScholarlyArticle for the record page (SPEC §4)."""
-    r = entry.record
-    data: dict[str, Any] = {
-        "@context": "https://schema.org",
-        "@type": "ScholarlyArticle",
-        "identifier": r.id,
-        "headline": r.display_title,  # the abstract is the page's own text: not repeated here (SPEC §8)
-        "datePublished": r.submitted.isoformat(),
-        "dateModified": entry.updated.isoformat(),
-        "author": {"@type": "Organization", "name": r.publisher},
-        "publisher": {"@type": "Organization", "name": r.publisher},
-        "keywords": list(r.topics),
-        "isPartOf": {"@type": "WebSite", "name": config.title},
-    }
-    if r.doi:
-        data["sameAs"] = f"https://doi.org/{r.doi}"
-    if canonical:
-        data["url"] = canonical
-    if config.license is not None:
-        data["license"] = config.license.url
-    return data
-
-
-def signature_text(entry: Entry) -> str:
-    """The Signature row: who signed and when, or why the evaluation counts as unsigned (SPEC §2)."""
-    gate, ev = entry.derived.gate, entry.record.gate_evaluation
-    if gate.signed is None or ev is None:
-        return ""
-    if gate.signer is not None:
-        when = ev.evaluated.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-        return f"Signed by {gate.signer.principal} (key {gate.signer.key}) on {when}; verified against the registry's gate signers"
-    if ev.signature is None:
-        return "Unsigned: the evaluation carries no signature"
-    return "Unsigned: this registry configures no gate signers, so the evaluation's signature was not checked"
 
 
 def make_environment(project_templates: Path | None, bytecode_dir: Path | None = None) -> jinja2.Environment:
@@ -403,9 +317,9 @@ class Renderer:
             return git_log.repository_file(repo, f"blob/{commit}", entry.hex, h.path)
 
         if self.fast_record_page:
-            from srchgen import fastpage
+            from srchgen import fastsections
 
-            return fastpage.history_section(h, entry.hex, repo, version_url)
+            return fastsections.history_section(h, entry.hex, repo, version_url)
         html = self._render(
             "_history.html", Page(routes.record_page(entry.hex), self.config, ""),
             history=h, changes=h.of(entry.hex), repository=repo, version_url=version_url,
@@ -459,13 +373,13 @@ class Renderer:
         return Output(path, self._render("listing.html", page, facet=facet, rows=rows_html, pager=pager, counts=counts, routes=routes, charts=charts))
 
     def chrome(self, page: Page) -> Any:
-        """base.html's parts for pages like `page` (fastpage.chrome), made once per depth and section."""
-        from srchgen import fastpage
+        """base.html's parts for pages like `page` (fastparts.chrome), made once per depth and section."""
+        from srchgen import fastparts
 
         key = (page.prefix, page.section, self.sections)
         found = self._chrome.get(key)
         if found is None:
-            found = self._chrome[key] = fastpage.chrome(self.config, page, self._nav())
+            found = self._chrome[key] = fastparts.chrome(self.config, page, self._nav())
         return found
 
     def atom_entry(self, entry: Entry) -> bytes:

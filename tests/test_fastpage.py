@@ -4,7 +4,8 @@ byte (issue 13, "Measured hints").
 Every build below runs with `compared`: each record page, row and Atom entry is rendered by the
 fast path (which the build uses) and again through Jinja from the live templates, marks and all,
 and the bytes must be equal. So an edit to templates/record.html, base.html, _cite.html,
-_history.html, _row.html or _atom_entry.xml that is not mirrored in fastpage.py fails here.
+_history.html, _row.html or _atom_entry.xml that is not mirrored in fastpage.py (with
+fastsections.py and fastparts.py) fails here.
 A registry's own templates override the fast path.
 """
 

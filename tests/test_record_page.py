@@ -11,7 +11,8 @@ import pytest
 
 from srchgen.build import build
 from srchgen.config import Config
-from srchgen.render import NOT_FOUND_STYLE, NOT_FOUND_STYLE_HASH, is_pdf, not_found_prefix, when
+from srchgen.render import NOT_FOUND_STYLE, NOT_FOUND_STYLE_HASH, not_found_prefix
+from srchgen.values import is_pdf, when
 from tests.conftest import manifest, project_for, write_record
 from tests.pages import facts, visible_text
 
