@@ -6,7 +6,7 @@ import yaml, cmarkgfm, nh3
 from srchgen import build as B, cli
 from srchgen.render import Renderer, make_environment
 from srchgen.schema import Record
-from srchgen.derive import guide
+from srchgen.quality_guide import guide
 # usage: .venv/bin/python bench/floor.py REGISTRY_DIR [N]   (a gen_registry.py registry; BENCH.md)
 N = int(sys.argv[2]) if len(sys.argv) > 2 else 2000
 reg = Path(sys.argv[1]).resolve()

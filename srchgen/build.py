@@ -15,11 +15,11 @@ from typing import TYPE_CHECKING, Any
 
 from srchgen import budget, cache, finder, git_log, lock, parallel, textfiles
 from srchgen.buildlog import BuildLog, problem_rows, record_row, registry_key
-from srchgen.derive import guide
 from srchgen.incremental import abstracts_of, edit_in_place
 from srchgen.outputs import asset_outputs, handover, make_record, related_of, shared_pages, site_outputs, summarize
 from srchgen.outputs import start_worker as _start_worker
 from srchgen.project import Project, Report, env_key, report_of, signature_checker
+from srchgen.quality_guide import guide
 from srchgen.marks import dupes_of
 from srchgen.render import Renderer, make_environment
 from srchgen.scan import Scanned, all_problems, from_plain, process, process_all, registry_problems_of, scan, triage

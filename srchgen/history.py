@@ -293,7 +293,7 @@ def _signed_at_base(
 ) -> list[Problem]:
     """Evaluations added or changed since `base` must verify against the signers `base` trusts."""
     from srchgen.gate.check import SignatureChecker
-    from srchgen.validate import check_schema
+    from srchgen.schema_errors import check_schema
 
     checker = SignatureChecker(trusted.signers)
     out: list[Problem] = []

@@ -6,9 +6,9 @@ from typing import TYPE_CHECKING, Any, Iterator, Sequence
 
 from srchgen import cache, routes
 from srchgen.buildlog import BuildLog, record_row, row_fresh, row_frozen, row_problems, row_summary, row_texts, thaw_problems
-from srchgen.derive import guide
 from srchgen.outputs import REGISTRY_TEXTS, asset_outputs, record_files, registry_texts, summarize
 from srchgen.project import Project, Report, report_of
+from srchgen.quality_guide import guide
 from srchgen.render import Output, Renderer
 from srchgen.scan import Scanned, found_records, process_all
 from srchgen.search import index_search

@@ -17,9 +17,10 @@ from typing import TYPE_CHECKING, Any, Iterator, Sequence
 from srchgen import badges, charts, export, feeds, finder, graph, parallel, routes, textfiles
 from srchgen.buildlog import BuildLog, output_digest, problem_rows
 from srchgen.config import Config
-from srchgen.derive import Gate, Level, Tier, guide
+from srchgen.derive import Gate, Level, Tier
 from srchgen.entry import Entry
 from srchgen.project import Project
+from srchgen.quality_guide import guide
 from srchgen.render import Facet, Output, Renderer, count_by, facets, theme_dir
 from srchgen.scan import Scanned, process, to_plain
 from srchgen.schema import Section, json_schema

@@ -23,8 +23,9 @@ from srchgen.gate.sig import canonical_payload, format_evaluated, sign, verify
 from srchgen.gate.write import set_gate_evaluation
 from srchgen.gate.sandbox import ReproOutcome, check_lean, run_repro
 from srchgen.schema import ArtifactKind, Record
+from srchgen.schema_errors import check_schema
 from srchgen.source import SourceFile, load_source
-from srchgen.validate import check_schema, validate_one
+from srchgen.validate import validate_one
 
 
 class GateError(Exception):

@@ -22,9 +22,9 @@ from srchgen.derive import (
     derive_status,
     derive_tier,
     fmt_threshold,
-    guide,
     plural,
 )
+from srchgen.quality_guide import guide
 from srchgen.schema import Record
 from tests.conftest import manifest
 
