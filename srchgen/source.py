@@ -322,9 +322,18 @@ class _LazyScalars(Mapping[Path_, Scalar]):
 
 
 def abstract_of(body: str) -> str:
-    """The abstract is the body text before its first heading (SPEC §2)."""
+    """The abstract is the body text before its first heading (SPEC §2). The last answer is
+    kept: lint, derive and the Entry each ask it of the same body (six searches a record)."""
+    global _last_abstract
+    if body == _last_abstract[0]:
+        return _last_abstract[1]
     m = _HEADING.search(body)
-    return body[: m.start()] if m else body
+    abstract = body[: m.start()] if m else body
+    _last_abstract = (body, abstract)
+    return abstract
+
+
+_last_abstract = ("", "")
 
 
 def record_files(records_dir: Path) -> list[Path]:
