@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import re
 import tomllib
 from pathlib import Path
@@ -30,7 +29,7 @@ LICENSE_URLS = {
 class License(BaseModel):
     """The licence the records are published under (SPDX id and the URL of its text)."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid", use_attribute_docstrings=True)
+    model_config = ConfigDict(frozen=True, extra="forbid")
 
     id: str
     """SPDX licence id, e.g. CC-BY-4.0."""
@@ -59,7 +58,7 @@ class License(BaseModel):
 class Config(BaseModel):
     """Every threshold a page sentence prints comes from here, so the guide and the rules agree."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid", use_attribute_docstrings=True)
+    model_config = ConfigDict(frozen=True, extra="forbid")
 
     title: str = "Research Synthesis Registry"
     """Site name shown in the header, the feeds and `<title>`."""
@@ -181,6 +180,8 @@ def load_config(root: Path, display: str = "pyproject.toml", **overrides: Any) -
     for key in table:
         if key not in known or key == "today":
             line, col = _key_line(text, key)
+            import difflib  # only for a misspelt key
+
             near = difflib.get_close_matches(key, sorted(known - {"today"}), n=1)
             hint = f"; did you mean '{near[0]}'?" if near else ""
             problems.append(Problem(display, line, col, f"unknown key '{key}' in [tool.srchgen]{hint}"))

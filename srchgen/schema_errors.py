@@ -9,7 +9,6 @@ only the phrasing of what the pydantic model (`schema`) rejected, a table per er
 from __future__ import annotations
 
 import calendar
-import difflib
 import re
 from typing import Any, Sequence
 
@@ -101,6 +100,8 @@ def _suggest(loc: Path_, key: str) -> str:
         if len(homes) == 1:  # a key dedented out of its mapping (issue 15)
             return f"; '{key}' belongs under '{homes[0]}:' (indent it like the keys there)"
     fields = sorted((owner or Record).model_fields)
+    import difflib  # only for an unknown key: not imported by a build of valid records
+
     near = difflib.get_close_matches(key, fields, n=1, cutoff=0.6)
     return f"; did you mean '{near[0]}'?" if near else f"; expected one of: {', '.join(fields)}"
 
