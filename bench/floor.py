@@ -4,7 +4,7 @@ import gc, os, sys, time, json, shutil, tempfile
 from pathlib import Path
 import yaml, cmarkgfm, nh3
 from srchgen import build as B, cli
-from srchgen.render import Renderer, make_environment
+from srchgen.render import Renderer, Templates
 from srchgen.schema import Record
 from srchgen.quality_guide import guide
 # usage: .venv/bin/python bench/floor.py REGISTRY_DIR [N]   (a gen_registry.py registry; BENCH.md)
@@ -49,7 +49,7 @@ htmls = [cmarkgfm.github_flavored_markdown_to_html(b) for b in bodies]
 _, d = timeit("nh3 clean", lambda h: nh3.clean(h), htmls); total += d
 # one Jinja render of our record page, from srchgen's own entries (made untimed)
 proj = cli.make_project(None, str(Path(tempfile.mkdtemp()) / "site"))
-r = Renderer(proj.config, make_environment(proj.root / "templates", Path(tempfile.mkdtemp())))
+r = Renderer(proj.config, Templates(proj.root / "templates", Path(tempfile.mkdtemp())))
 rules = guide(proj.config)
 entries = [B.process(proj, reg / f, (0, 0, 0), None, True).entry for f in files]
 entries = [e for e in entries if e is not None]

@@ -21,7 +21,7 @@ from srchgen.outputs import start_worker as _start_worker
 from srchgen.project import Project, Report, env_key, report_of, signature_checker
 from srchgen.quality_guide import guide
 from srchgen.marks import dupes_of
-from srchgen.render import Renderer, make_environment
+from srchgen.render import Renderer, Templates
 from srchgen.scan import Scanned, all_problems, from_plain, process, process_all, registry_problems_of, scan, triage
 from srchgen.search import index_search, run_pagefind
 from srchgen.summary import Summary, listing_order
@@ -111,9 +111,9 @@ def _open(project: Project, strict: bool, search: bool | None) -> _Build:
     env = env_key(project, history)
     state = cache.load_state(out, env)
     site_ok = bool(state) and state.get("site") == cache.site_identity(out) and out.is_dir()
-    r = Renderer(config, make_environment(project.root / "templates", cache.cache_dir(out) / "jinja"))
+    templates = Templates(project.root / "templates", cache.cache_dir(out) / "jinja", {"filter_choices": finder.choices()})
+    r = Renderer(config, templates)
     r.history = history
-    r.env.globals["filter_choices"] = finder.choices()
     checker = signature_checker(project)
     blob = textfiles.TextBlob(out, state)
     want_search = config.search if search is None else search

@@ -10,7 +10,7 @@ the history) are in srchgen/fastsections.py, and base.html around it in fastpart
 
 How it is kept honest: Jinja stays the one source of truth. This module is only used when the
 registry overrides none of the templates a part is made from (RECORD_PARTS, ROW_PARTS,
-ATOM_PARTS; a registry's own templates/ always wins, through Jinja: `theme_only`), and
+ATOM_PARTS; a registry's own templates/ always wins, through Jinja: render.Templates.theme_only), and
 tests/test_fastpage.py renders every record page, row and Atom entry of every valid corpus, a
 matrix of field variations and generated registries both ways and compares the bytes, so an
 edit to one of those templates that is not mirrored here fails the suite. Values are escaped
@@ -24,10 +24,8 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Sequence
 
-import jinja2
 from markupsafe import Markup, escape
 
 from srchgen import derive, routes
@@ -35,7 +33,7 @@ from srchgen.config import Config
 from srchgen.entry import Entry
 from srchgen.fastparts import Chrome, enum_text, often
 from srchgen.fastsections import record_sections
-from srchgen.render import Page, theme_dir
+from srchgen.render import Page
 from srchgen.summary import Summary
 from srchgen.values import json_script, long_date, score
 
@@ -45,24 +43,11 @@ from srchgen.values import json_script, long_date, score
 RECORD_PARTS = ("record.html", "base.html", "_cite.html", "_history.html", "_macros.html")
 ROW_PARTS = ("_row.html",)
 ATOM_PARTS = ("_atom_entry.xml",)
+FEED_PARTS = ("feed.atom",)
 RELATED_PARTS = ("_related.html",)
 
 _E = escape  # short, since it is on almost every value
 _PDF_TYPE = ' type="application/pdf"'
-
-
-def theme_only(env: jinja2.Environment, names: Sequence[str]) -> bool:
-    """Whether `env` loads every one of `names` from the default theme (no registry override)."""
-    theme = theme_dir("templates").resolve()
-    assert env.loader is not None
-    for name in names:
-        try:
-            _, filename, _ = env.loader.get_source(env, name)
-        except jinja2.TemplateNotFound:
-            return False
-        if filename is None or Path(filename).resolve().parent != theme:
-            return False
-    return True
 
 
 # --- the record page, section by section (templates/record.html) ---------------------------------
@@ -322,3 +307,19 @@ def atom_entry(e: Entry, config: Config) -> str:
         f"    <summary>{_E(e.summary)}</summary>\n"
         f'    <content type="html">{_E(e.abstract_html + e.rest_html)}</content>\n  </entry>\n'
     )
+
+
+def atom_frame(config: Config, updated: Any) -> tuple[str, str]:
+    """feed.atom around its entries: what comes before them and after (Renderer.atom), so that
+    an edit, which remakes the feed, never needs Jinja."""
+    links = ""
+    if config.base_url:
+        base = _E(config.base_url)
+        links = f'  <link rel="self" href="{base}feed.atom"/>\n  <link rel="alternate" href="{base}"/>\n'
+    day = _E(updated.isoformat() if updated else "1970-01-01")
+    before = (
+        '<?xml version="1.0" encoding="utf-8"?>\n<feed xmlns="http://www.w3.org/2005/Atom">\n'
+        f"  <title>{_E(config.title)}</title>\n  <subtitle>{_E(config.description)}</subtitle>\n"
+        f"  <id>urn:srchgen:feed</id>\n{links}  <updated>{day}T00:00:00Z</updated>\n"
+    )
+    return before, "</feed>\n"

@@ -26,7 +26,7 @@ import pytest
 from srchgen import fastlisting, fastpage
 from srchgen.build import build
 from srchgen.config import Config
-from srchgen.render import Renderer, make_environment, theme_dir
+from srchgen.render import Output, Renderer, Templates, make_environment, theme_dir
 from tests.conftest import CORPUS, REPO, manifest, project_for, write_record
 from tests.gatekit import AT, RID, cli, make_registry
 from tests.hostile.cases import SAFE, numbered
@@ -56,7 +56,9 @@ KINDS = {  # what is compared: Renderer method -> the templates fastpage stands 
     "atom_entry": fastpage.ATOM_PARTS,
     "fill_related": fastpage.RELATED_PARTS,  # the page finished: related records, duplicate abstracts, navigation
     "listing_page": fastlisting.LISTING_PARTS,  # every page of every listing (not one per record)
+    "atom": fastpage.FEED_PARTS,  # feed.atom around its entries (once a build)
 }
+ONCE = ("listing_page", "atom")  # compared per page or per build, not per record
 
 
 class Compared:
@@ -70,8 +72,10 @@ class Compared:
         """Fail on the first difference; return how many record pages were compared."""
         for kind in KINDS:
             n = sum(k == kind for k, _, _, _ in self.pages)
-            if kind != "listing_page":  # a clean build's are counted in build_both_ways
+            if kind not in ONCE:  # a clean build's listings are counted in build_both_ways
                 assert n == records, f"{n} of {kind} compared, {records} records"
+            elif kind == "atom":  # every build remakes the feeds
+                assert n == 1, f"feed.atom compared {n} times"
         for kind, hex_id, jinja_bytes, fast_bytes in self.pages:
             if jinja_bytes != fast_bytes:
                 diff = difflib.unified_diff(
@@ -81,6 +85,11 @@ class Compared:
         self.text += "".join(page.decode() for kind, _, page, _ in self.pages if kind == "record_page_unlinked")
         self.pages.clear()
         return records
+
+
+def _bytes(made: Any) -> bytes:
+    """A method's result as bytes: a page's, or an Output's (a listing page, the Atom feed)."""
+    return b"".join(made.pieces()) if isinstance(made, Output) else made
 
 
 @pytest.fixture
@@ -98,8 +107,8 @@ def compared(monkeypatch: pytest.MonkeyPatch) -> Compared:
                 jinja_bytes = real(self, item, *args)
             finally:
                 self._fast[parts] = True
-            key = args[0] if kind == "fill_related" else f"{item.base}page {args[0]}" if kind == "listing_page" else item.hex
-            seen.pages.append((kind, key, jinja_bytes.data if kind == "listing_page" else jinja_bytes, fast_bytes.data if kind == "listing_page" else fast_bytes))
+            key = args[0] if kind == "fill_related" else f"{item.base}page {args[0]}" if kind == "listing_page" else "feed" if kind == "atom" else item.hex
+            seen.pages.append((kind, key, _bytes(jinja_bytes), _bytes(fast_bytes)))
             return fast_bytes
 
         return render
@@ -299,14 +308,14 @@ def test_the_fast_path_covers_every_template_the_record_page_is_made_of() -> Non
         source = env.loader.get_source(env, name)[0]  # type: ignore[union-attr]
         todo += [n for n in jinja2.meta.find_referenced_templates(env.parse(source)) if n is not None]
     assert found <= set(fastpage.RECORD_PARTS)
-    assert fastpage.theme_only(env, fastpage.RECORD_PARTS)
+    assert Templates(None).theme_only(fastpage.RECORD_PARTS)
 
 
 @pytest.mark.parametrize("parts,name", [(parts, name) for parts in KINDS.values() for name in parts])
 def test_a_registry_overriding_any_part_gets_jinja(tmp_path: Path, parts: tuple[str, ...], name: str) -> None:
     (tmp_path / "templates").mkdir()
     shutil.copy(theme_dir("templates") / name, tmp_path / "templates" / name)
-    renderer = Renderer(Config(), make_environment(tmp_path / "templates"))
+    renderer = Renderer(Config(), Templates(tmp_path / "templates"))
     assert not renderer.fast(parts)
     assert all(renderer.fast(other) for other in KINDS.values() if name not in other)
 
@@ -321,7 +330,7 @@ def test_the_row_and_atom_entry_are_one_template_each() -> None:
 def test_overriding_another_template_keeps_the_fast_path(tmp_path: Path) -> None:
     (tmp_path / "templates").mkdir()
     shutil.copy(theme_dir("templates") / "listing.html", tmp_path / "templates" / "listing.html")
-    assert fastpage.theme_only(make_environment(tmp_path / "templates"), fastpage.RECORD_PARTS)
+    assert Templates(tmp_path / "templates").theme_only(fastpage.RECORD_PARTS)
 
 
 def test_a_registry_record_html_row_and_atom_entry_win(tmp_project: Path) -> None:
@@ -348,10 +357,34 @@ def test_the_comparison_catches_a_template_edit(tmp_project: Path, compared: Com
     (tmp_project / "templates").mkdir()
     theme = (theme_dir("templates") / "record.html").read_text(encoding="utf-8")
     (tmp_project / "templates" / "record.html").write_text(theme.replace("Research Question", "Research question"), encoding="utf-8")
-    monkeypatch.setattr(fastpage, "theme_only", lambda env, names: True)
+    monkeypatch.setattr(Templates, "theme_only", lambda self, names: True)
     report = build(project_for(tmp_project), search=False)
     assert not report.errors
     pages = [(j, f) for kind, _, j, f in compared.pages if kind == "record_page_unlinked"]
     assert pages and all(j != f for j, f in pages)
     with pytest.raises(pytest.fail.Exception, match="record_page_unlinked of .* differs"):
         compared.check(len(pages))
+
+
+def _jinja_theme_only(env: jinja2.Environment, names: tuple[str, ...]) -> bool:
+    """What Jinja's own loader says: every name found, and found in the theme's folder."""
+    theme = theme_dir("templates").resolve()
+    for name in names:
+        try:
+            _, filename, _ = env.loader.get_source(env, name)  # type: ignore[union-attr]
+        except jinja2.TemplateNotFound:
+            return False
+        if filename is None or Path(filename).resolve().parent != theme:
+            return False
+    return True
+
+
+@pytest.mark.parametrize("own", [(), ("record.html",), ("_row.html",), ("sub/record.html",), ("listing.html", "_atom_entry.xml")])
+@pytest.mark.parametrize("names", [fastpage.RECORD_PARTS, fastpage.ROW_PARTS, fastpage.ATOM_PARTS, ("no-such.html",), ("record.html", "no-such.html")])
+def test_templates_theme_only_answers_as_jinjas_loader(tmp_path: Path, own: tuple[str, ...], names: tuple[str, ...]) -> None:
+    """Templates.theme_only reads the folders without Jinja (an edit never imports it): the same answer."""
+    folder = tmp_path / "templates"
+    for name in own:
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_text("{# ours #}", encoding="utf-8")
+    assert Templates(folder).theme_only(names) == _jinja_theme_only(make_environment(folder), names)
