@@ -67,6 +67,16 @@ class Usage:
         row[0] += count
         row[1] += size
 
+    def merge(self, other: "Usage") -> "Usage":
+        """Add another tree's (or process's) counts to these."""
+        self.files += other.files
+        self.bytes += other.bytes
+        for kind, (files, size) in other.by_kind.items():
+            row = self.by_kind.setdefault(kind, [0, 0])
+            row[0] += files
+            row[1] += size
+        return self
+
     def plain(self) -> dict[str, object]:
         """For the build cache's state (marshal-able), so the next build need not walk the site."""
         return {"files": self.files, "bytes": self.bytes, "by_kind": {k: list(v) for k, v in self.by_kind.items()}}
@@ -117,17 +127,18 @@ class OverBudget(Exception):
         self.usage, self.limit = usage, limit
 
 
-def measure(tree: Path, skip: Iterable[str] = ()) -> Usage:
-    """Files and bytes under `tree` (paths relative to it; top-level names in `skip` left out)."""
+def measure(tree: Path, skip: Iterable[str] = (), prefix: str = "") -> Usage:
+    """Files and bytes under `tree` (paths relative to it, after `prefix`: "pagefind/" for that
+    folder of a site; top-level names in `skip` left out)."""
     usage = Usage()
     skipped = set(skip)
-    stack = [("", str(tree))]
+    stack = [(prefix, str(tree))]
     while stack:
         rel, folder = stack.pop()
         with os.scandir(folder) as it:
             for entry in it:
                 path = rel + entry.name
-                if not rel and entry.name in skipped:
+                if rel == prefix and entry.name in skipped:
                     continue
                 if entry.is_dir(follow_symlinks=False):
                     stack.append((path + "/", entry.path))

@@ -191,6 +191,7 @@ def _write(b: _Build, log: BuildLog, stream: Any, scanned: list[Scanned], relate
     theirs = {s.summary.hex: [(o.hex, o.id, o.short_title) for o in related[s.summary.id]] for s in scanned if s.remote is not None and s.summary}
 
     handed: list[Any] = []
+    usage = budget.Usage()  # what both processes write, counted as written: no walk of the tree
 
     def start(staging: Path) -> None:
         assert worker is not None
@@ -199,18 +200,21 @@ def _write(b: _Build, log: BuildLog, stream: Any, scanned: list[Scanned], relate
 
     def finish(staging: Path) -> None:
         if worker is not None:
-            written = worker.receive()
+            written, theirs_usage = worker.receive()
             for path, digest in written:
                 log.record(path, digest=digest)
             report.files += len(written)
+            usage.merge(theirs_usage)
         if b.want_search:
             run_pagefind(staging, report)
-        report.check_budget(config.max_site_bytes)(budget.measure(staging))  # before the swap (SPEC §8)
+            if (staging / "pagefind").is_dir():
+                usage.merge(budget.measure(staging / "pagefind", prefix="pagefind/"))
+        report.check_budget(config.max_site_bytes)(usage)  # before the swap (SPEC §8)
 
     if worker is not None:
         assert b.spool is not None and b.chunks is not None
         stream = chain(stream, shared_pages(handed, b.spool, b.chunks, b.r))  # after our listings and feeds: the rest of the pages
-    written = write_site(log.hashing(stream), [], out, finish, start if worker is not None else None)
+    written = write_site(log.hashing(stream), out, finish, start if worker is not None else None, usage)
     report.files += written  # after write_site, not `report.files += write_site(...)`: `finish` adds the worker's files
     if worker is not None:
         worker.close()

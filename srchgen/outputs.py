@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterator, Sequence
 
-from srchgen import badges, charts, export, feeds, finder, graph, parallel, routes, textfiles
+from srchgen import badges, budget, charts, export, feeds, finder, graph, parallel, routes, textfiles
 from srchgen.buildlog import BuildLog, output_digest, problem_rows
 from srchgen.config import Config
 from srchgen.derive import Gate, Level, Tier
@@ -277,17 +277,18 @@ def start_worker(
         texts.close()
         return (texts.name, out)
 
-    def phase2(message: Any) -> list[tuple[str, str]]:
+    def phase2(message: Any) -> tuple[list[tuple[str, str]], budget.Usage]:
         staging, related = parallel.staging_path(message), message[1]
         r.dupes, r.sections = message[2], message[3]
         written: list[tuple[str, str]] = []
+        usage = budget.Usage()  # what it wrote, for the site's budget (SPEC §8) without walking the tree
 
         def outputs() -> Iterator[Output]:
             for o in chain(*(made.outputs(r, h, parallel.related_view(related.get(h, []))) for h, made in held), shared_pages(message[4], spool, chunks, r)):
                 written.append((o.path, output_digest(o)))
                 yield o
 
-        fill(staging, outputs())
-        return written
+        fill(staging, outputs(), usage)
+        return written, usage
 
     return parallel.Worker(phase1, phase2), chunks

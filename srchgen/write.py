@@ -75,34 +75,23 @@ def recover(site: Path) -> None:
         shutil.rmtree(leftover, ignore_errors=True)
 
 
-def _copy_tree(src: Path, dst: Path, made: set[str]) -> None:
-    for root, dirs, files in os.walk(src):
-        dirs.sort()
-        rel = os.path.relpath(root, src)
-        target = dst if rel == "." else dst / rel
-        if str(target) not in made:
-            target.mkdir(parents=True, exist_ok=True)
-            made.add(str(target))
-        for name in sorted(files):
-            shutil.copyfile(os.path.join(root, name), target / name)
-
-
 def write_site(
     outputs: Iterable[Output],
-    assets: Iterable[Path],
     site: Path,
     finish: Callable[[Path], None] | None = None,
     start: Callable[[Path], None] | None = None,
+    usage: Usage | None = None,
 ) -> int:
-    """Write every output into a staging tree, copy the asset folders, run `finish` on it, swap it in.
-    `start` is told the staging tree before any file is written (a second process may fill part of it)."""
+    """Write every output into a staging tree, run `finish` on it, swap it in. `start` is told
+    the staging tree before any file is written (a second process may fill part of it);
+    `usage`, when given, counts what this process wrote (files and bytes by kind)."""
     recover(site)
     staging = site.parent / f"{site.name}.tmp-{os.getpid()}"
     staging.mkdir(parents=True)
     try:
         if start is not None:
             start(staging)
-        count = _fill(staging, outputs, assets)
+        count = _fill(staging, outputs, usage)
         if finish is not None:
             finish(staging)
         swap_in(staging, site)
@@ -112,20 +101,18 @@ def write_site(
     return count
 
 
-def fill(staging: Path, outputs: Iterable[Output]) -> int:
-    """Write outputs under an existing staging tree (the build's worker process uses this)."""
-    return _fill(staging, outputs, [])
+def fill(staging: Path, outputs: Iterable[Output], usage: Usage | None = None) -> int:
+    """Write outputs under an existing staging tree (the build's worker process uses this);
+    `usage`, when given, counts what was written (files and bytes by kind)."""
+    return _fill(staging, outputs, usage)
 
 
-def _fill(staging: Path, outputs: Iterable[Output], assets: Iterable[Path]) -> int:
+def _fill(staging: Path, outputs: Iterable[Output], usage: Usage | None = None) -> int:
     """Write outputs under `staging`. Rendering (this thread) overlaps with file creation
     (writer threads, which release the GIL in the system calls): on a 2-core machine file
     creation is a third of a clean build."""
     made: set[str] = {str(staging)}
-    for folder in assets:  # default theme first, the registry's own assets override file by file
-        if folder.is_dir():
-            _copy_tree(folder, staging / "assets", made)
-    writer = _Writer(staging, made)
+    writer = _Writer(staging, made, usage=usage)
     seen: set[str] = set()
     batch: list[Output] = []
     try:
@@ -152,9 +139,10 @@ _FLAGS = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_CLOEXEC", 0)
 class _Writer:
     """Two threads writing batches of outputs; the first error is raised in the caller."""
 
-    def __init__(self, root: Path, made: set[str], threads: int = 2):
+    def __init__(self, root: Path, made: set[str], threads: int = 2, usage: Usage | None = None):
         self.root = str(root)
         self.made = made
+        self.usage = usage  # what was written, by kind (budget.Usage), when asked for
         self.lock = threading.Lock()
         self.queue: queue.Queue[list[Output] | None] = queue.Queue(maxsize=8)
         self.error: BaseException | None = None
@@ -203,15 +191,21 @@ class _Writer:
                 self.made.add(parent)
         if out.copy_from is not None:
             shutil.copyfile(out.copy_from, target)
-            return
-        fd = os.open(target, _FLAGS, 0o644)
-        try:
-            for piece in out.pieces():
-                view = memoryview(piece)
-                while view:
-                    view = view[os.write(fd, view):]
-        finally:
-            os.close(fd)
+            size = os.stat(target).st_size
+        else:
+            size = 0
+            fd = os.open(target, _FLAGS, 0o644)
+            try:
+                for piece in out.pieces():
+                    view = memoryview(piece)
+                    size += len(view)
+                    while view:
+                        view = view[os.write(fd, view):]
+            finally:
+                os.close(fd)
+        if self.usage is not None:
+            with self.lock:
+                self.usage.add(out.path, size)
 
 
 SEARCH_VIEW = ".search-view"  # inside the staging tree; no output path starts with a dot-directory
@@ -238,7 +232,7 @@ def apply_changes(
     try:
         changed = list(changed)
         deleted = sorted(deleted)
-        count = _fill(staging, changed, [])
+        count = _fill(staging, changed)
         if index is not None:
             view = staging / SEARCH_VIEW
             _link_view(site, staging, view, {o.path for o in changed}, set(deleted))

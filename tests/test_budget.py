@@ -206,3 +206,23 @@ def test_over_budget_on_a_forked_clean_build(tmp_path: Path, monkeypatch: pytest
     assert not (second / "site").exists() and not list(second.glob("site.tmp-*"))
     assert len(forks) == 2
     assert build(project_for(second, max_site_bytes=ok.usage.bytes), search=False).usage == ok.usage  # exactly at the limit: ok
+
+
+@pytest.mark.parametrize("forked", [False, True])
+@pytest.mark.parametrize("search", [False, True])
+def test_a_clean_builds_usage_counted_as_written_is_the_trees(tmp_project: Path, monkeypatch: pytest.MonkeyPatch, forked: bool, search: bool) -> None:
+    """A clean build counts what each process writes instead of walking the staging tree (and
+    walks only pagefind/): the same files and bytes, by kind, as a walk of the site it published."""
+    from srchgen import parallel
+    from srchgen.search import pagefind_command
+
+    if forked and not parallel.available():
+        pytest.skip("no fork or a single core")
+    if search and pagefind_command(tmp_project) is None:
+        pytest.skip("Pagefind is not installed")
+    monkeypatch.setattr(parallel, "MIN_RECORDS", 2 if forked else 10**9)
+    report = build(project_for(tmp_project), search=search)
+    assert not report.errors and report.usage is not None
+    walked = budget.measure(tmp_project / "site")
+    assert report.usage == walked and walked.by_kind["artifacts"][0] > 0 and walked.by_kind["assets"][0] > 0
+    assert ("search" in walked.by_kind) == search
