@@ -112,8 +112,8 @@ def abstracts_of(scanned: Sequence[Scanned]) -> dict[bytes, tuple[str, ...]]:
     """Which record files carry each abstract (Facts.abstract), for edit_in_place's duplicate check."""
     out: dict[bytes, list[str]] = {}
     for s in scanned:
-        if s.summary is not None and s.summary.facts.abstract:
-            out.setdefault(s.summary.facts.abstract, []).append(s.name)
+        if s.summary is not None and (abstract := s.summary.facts.abstract):
+            out.setdefault(abstract, []).append(s.name)
     return {k: tuple(v) for k, v in out.items()}
 
 
