@@ -4,7 +4,8 @@ import gc, os, sys, time, json, shutil, tempfile
 from pathlib import Path
 import yaml, cmarkgfm, nh3
 from srchgen import build as B, cli
-from srchgen.render import Renderer, Templates
+from srchgen.render import Renderer
+from srchgen.templates import Templates
 from srchgen.schema import Record
 from srchgen.quality_guide import guide
 # usage: .venv/bin/python bench/floor.py REGISTRY_DIR [N]   (a gen_registry.py registry; BENCH.md)

@@ -21,7 +21,8 @@ from srchgen.outputs import start_worker as _start_worker
 from srchgen.project import Project, Report, env_key, report_of, signature_checker
 from srchgen.quality_guide import guide
 from srchgen.marks import dupes_of
-from srchgen.render import Renderer, Templates
+from srchgen.render import Renderer
+from srchgen.templates import Templates
 from srchgen.scan import Scanned, all_problems, from_plain, process, process_all, registry_problems_of, scan, triage
 from srchgen.search import index_search, run_pagefind
 from srchgen.summary import Summary, listing_order

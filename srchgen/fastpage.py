@@ -10,7 +10,7 @@ the history) are in srchgen/fastsections.py, and base.html around it in fastpart
 
 How it is kept honest: Jinja stays the one source of truth. This module is only used when the
 registry overrides none of the templates a part is made from (RECORD_PARTS, ROW_PARTS,
-ATOM_PARTS; a registry's own templates/ always wins, through Jinja: render.Templates.theme_only), and
+ATOM_PARTS; a registry's own templates/ always wins, through Jinja: templates.Templates.theme_only), and
 tests/test_fastpage.py renders every record page, row and Atom entry of every valid corpus, a
 matrix of field variations and generated registries both ways and compares the bytes, so an
 edit to one of those templates that is not mirrored here fails the suite. Values are escaped

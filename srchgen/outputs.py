@@ -21,7 +21,8 @@ from srchgen.derive import Gate, Level, Tier
 from srchgen.entry import Entry
 from srchgen.project import Project
 from srchgen.quality_guide import guide
-from srchgen.render import Facet, Output, Renderer, count_by, facets, theme_dir
+from srchgen.render import Facet, Output, Renderer, count_by, facets
+from srchgen.templates import theme_dir
 from srchgen.scan import Scanned, process, to_plain
 from srchgen.schema import Section, json_schema
 from srchgen.summary import SUMMARY_RELATED, Summary, Texts, digest

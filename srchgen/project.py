@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Callable
 from srchgen import __version__, budget, cache, git_log
 from srchgen.config import Config
 from srchgen.errors import Problem, sort_problems
-from srchgen.render import theme_dir
+from srchgen.templates import theme_dir
 from srchgen.summary import Summary, digest
 
 if TYPE_CHECKING:

@@ -1,7 +1,7 @@
 """The values pages print, formatted once for both renderers (SPEC §3, §4).
 
 Dates read humanly, scores and file sizes have one format, and a record page's JSON-LD and
-signature line are made here: the Jinja filters of render.make_environment and the default
+signature line are made here: the Jinja filters of templates.make_environment and the default
 theme's pages written without Jinja (srchgen/fastpage.py, fastsections.py) print the same
 values from the same functions, which is what keeps their bytes identical. Plain functions of
 their arguments: no templates, no pages, no build state.

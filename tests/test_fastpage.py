@@ -26,7 +26,8 @@ import pytest
 from srchgen import fastlisting, fastpage
 from srchgen.build import build
 from srchgen.config import Config
-from srchgen.render import Output, Renderer, Templates, make_environment, theme_dir
+from srchgen.render import Output, Renderer
+from srchgen.templates import Templates, make_environment, theme_dir
 from tests.conftest import CORPUS, REPO, manifest, project_for, write_record
 from tests.gatekit import AT, RID, cli, make_registry
 from tests.hostile.cases import SAFE, numbered

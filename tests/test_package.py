@@ -121,7 +121,7 @@ def test_installed_srchgen_names_the_pinned_version(installed: Path, tmp_path: P
 
 def test_installed_package_finds_its_own_theme(installed: Path, tmp_path: Path) -> None:
     """Imported from the venv's site-packages, the theme inside it, never this checkout."""
-    code = "import srchgen, srchgen.render as r; print(srchgen.__file__); print(r.theme_dir('templates')); print(r.theme_dir('assets'))"
+    code = "import srchgen, srchgen.templates as r; print(srchgen.__file__); print(r.theme_dir('templates')); print(r.theme_dir('assets'))"
     out = ok(sh([str(installed / "python"), "-c", code], tmp_path, clean_env(installed))).stdout.split("\n")
     site_packages = str(installed.parent / "lib")
     assert all(line.startswith(site_packages) for line in out[:3]), out
