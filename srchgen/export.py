@@ -123,7 +123,7 @@ def _gzip(before: bytes, after: bytes, summaries: Sequence[Texts], fill: Callabl
     for i, group in enumerate(groups):
         start = before + b'"records":[' if i == 0 else b","
         end = b"]" + after + b"\n" if i == len(groups) - 1 else b""
-        key = digest(start, end, texts_key(b"", b"", group), str(EXPORT_LEVEL))
+        key = digest(start, end, texts_key(b"", b"", group), str(EXPORT_LEVEL), zlib.ZLIB_RUNTIME_VERSION)  # a copied segment is what this zlib makes
         hit = segments.reuse(key)
         if hit is not None:
             seg_crc, seg_size, packed = hit

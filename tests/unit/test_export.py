@@ -83,3 +83,17 @@ def test_a_last_file_that_is_not_the_one_described_is_never_copied(tamper, monke
 @pytest.mark.parametrize("old", [None, {}, {"digest": 1, "segments": {}}, {"digest": "x"}, "junk"])
 def test_a_malformed_saved_table_is_ignored(old) -> None:
     assert Segments(old, Path("/nonexistent")).reuse("any") is None
+
+
+def test_segments_made_by_another_zlib_are_made_again(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """A copied segment must be the bytes this zlib would make, or an edited build would differ from a clean one."""
+    monkeypatch.setattr(export, "EXPORT_SEGMENT", 4)
+    site = tmp_path / "records.json.gz"
+    first = Segments()
+    _write(_records(10), first, site)
+    monkeypatch.setattr(zlib, "ZLIB_RUNTIME_VERSION", "0.0-other")
+    compressed: list[int] = []
+    real = zlib.compressobj
+    monkeypatch.setattr(zlib, "compressobj", lambda *a: compressed.append(1) or real(*a))
+    _write(_records(10), Segments(first.saved(), site), tmp_path / "again.gz")
+    assert len(compressed) == 3  # every segment
