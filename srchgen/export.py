@@ -145,9 +145,40 @@ def _gzip(before: bytes, after: bytes, summaries: Sequence[Texts], fill: Callabl
 
 
 def _crc_join(crc_a: int, crc_b: int, size_b: int) -> int:
-    """crc32(A + B) from crc32(A), crc32(B) and len(B). CRC-32 is affine in its input, so
-    crc32(B, start=c) = crc32(zeros, start=c) ^ crc32(zeros) ^ crc32(B), zeros being len(B)
-    zero bytes (zlib's crc32_combine, which Python's zlib does not offer, is the same in
-    O(log n); this costs a pass over 1 MB of zeros a segment, ~0.5 ms)."""
-    zeros = bytes(size_b)
-    return zlib.crc32(zeros, crc_a) ^ zlib.crc32(zeros) ^ crc_b
+    """crc32(A + B) from crc32(A), crc32(B) and len(B), as zlib's crc32_combine computes it
+    (Python's zlib does not offer it). CRC-32 is affine in its input: appending len(B) bytes
+    multiplies A's CRC by x^(8 len(B)) modulo the CRC polynomial, and B's own CRC is added.
+    That power comes from the table of x^(2^k) in log2(len(B)) products: ~50 us a segment,
+    where running crc32 over len(B) zero bytes took ~0.5 ms (40 segments at 10,000 records)."""
+    return _mulmod(_x_to_8n(size_b), crc_a) ^ crc_b
+
+
+_POLY = 0xEDB88320  # the CRC-32 polynomial, bit-reversed as zlib uses it: bit 31 is x^0
+
+
+def _mulmod(a: int, b: int) -> int:
+    """a * b modulo the CRC-32 polynomial (both in that bit-reversed order)."""
+    product, bit = 0, 1 << 31
+    while a:
+        if a & bit:
+            product ^= b
+            a ^= bit
+        bit >>= 1
+        b = (b >> 1) ^ _POLY if b & 1 else b >> 1
+    return product
+
+
+_X_TO_2K = [1 << 30]  # x^(2^k) modulo the polynomial, k = 0 .. 31 (x^1 is bit 30)
+for _ in range(31):
+    _X_TO_2K.append(_mulmod(_X_TO_2K[-1], _X_TO_2K[-1]))
+
+
+def _x_to_8n(n: int) -> int:
+    """x^(8n) modulo the polynomial: n bytes' worth of shifting."""
+    power, k = 1 << 31, 3  # x^0; 8n = n * 2^3
+    while n:
+        if n & 1:
+            power = _mulmod(_X_TO_2K[k & 31], power)  # x^(2^32) = x here, so the table repeats
+        n >>= 1
+        k += 1
+    return power

@@ -25,6 +25,20 @@ def test_crc_join_is_the_crc_of_the_concatenation(a: bytes, b: bytes) -> None:
     assert _crc_join(zlib.crc32(a), zlib.crc32(b), len(b)) == zlib.crc32(a + b)
 
 
+@pytest.mark.parametrize("size", [*range(0, 70), 255, 256, 4095, 4096, 4097, 65536, 1 << 20, (1 << 20) + 12345, 3_000_001])
+def test_crc_join_at_every_small_length_and_segment_sizes(size: int) -> None:
+    b = bytes((i * 131 + 7) % 256 for i in range(size)) if size < 5000 else bytes(range(256)) * (size // 256) + b"x" * (size % 256)
+    for a in (b"", b"\x00", b"head"):
+        assert _crc_join(zlib.crc32(a), zlib.crc32(b), len(b)) == zlib.crc32(a + b)
+
+
+@pytest.mark.parametrize("m, n", [(0, 0), (1, 1), (3, 5), (1 << 20, 1 << 20), (1 << 28, 1 << 28), ((1 << 29) - 1, (1 << 29) + 3), (1 << 31, 1 << 33)])
+def test_crc_shift_powers_add(m: int, n: int) -> None:
+    """x^(8m) x^(8n) = x^(8(m+n)) at lengths no test could allocate, past where the table of
+    x^(2^k) wraps around (k >= 32)."""
+    assert export._mulmod(export._x_to_8n(m), export._x_to_8n(n)) == export._x_to_8n(m + n)
+
+
 def _records(n: int, edited: int | None = None) -> list[SimpleNamespace]:
     out = []
     for i in range(n):
