@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterator, Sequence
 
-from srchgen import badges, budget, charts, export, feeds, finder, graph, parallel, routes, textfiles
+from srchgen import badges, budget, export, feeds, finder, parallel, routes, textfiles
 from srchgen.buildlog import BuildLog, output_digest, problem_rows
 from srchgen.config import Config
 from srchgen.derive import Gate, Level, Tier
@@ -30,6 +30,7 @@ from srchgen.validate import Facts
 from srchgen.write import fill
 
 if TYPE_CHECKING:
+    from srchgen.charts import Chart
     from srchgen.textfiles import TextBlob
     from srchgen.gate.check import SignatureChecker
 
@@ -133,6 +134,8 @@ def site_outputs(
     related: dict[str, list[Summary]],
 ) -> Iterator[Output]:
     """Every file of the site, streamed; pages whose inputs did not change are not rendered again."""
+    from srchgen import charts  # here, not above: a build that edits records in place draws no chart
+
     rules = guide(config)
     pages: list[tuple[str, str | None]] = [(routes.HOME, None)]  # the sitemap's (page, lastmod)
     if log.same_registry:
@@ -194,9 +197,11 @@ def site_outputs(
 
 def aggregate_outputs(
     summaries: list[Summary], all_facets: list[Facet], related: dict[str, list[Summary]], counts: dict[str, Any],
-    rules: Any, config: Config, r: Renderer, figures: dict[str, charts.Chart], segments: export.Segments | None = None,
+    rules: Any, config: Config, r: Renderer, figures: dict[str, Chart], segments: export.Segments | None = None,
 ) -> Iterator[Output]:
     """Pages and feeds about the whole registry; cheap, rebuilt every time and written only when changed."""
+    from srchgen import graph  # here, not above: a build that edits records in place draws no graph
+
     topics = [f for f in all_facets if f.kind == "topic"]
     graph_edges = sorted({tuple(sorted((s.id, o.id))) for s in summaries for o in related[s.id]})
     enums = {"Tier": Tier, "Gate": Gate, "Level": Level, "Section": Section}

@@ -8,8 +8,7 @@ kernel has it (one atomic step), else two renames whose gap `recover` closes.
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
+import functools
 import json
 import os
 import queue
@@ -25,10 +24,14 @@ _RENAME_EXCHANGE = 2
 _AT_FDCWD = -100
 
 
+@functools.cache
 def _libc_renameat2() -> object | None:
+    """libc's renameat2, looked up on first use (only a clean build swaps trees): the process's
+    own symbols include libc's, so no library search (ctypes.util.find_library runs ldconfig)."""
+    import ctypes
+
     try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
-        fn = libc.renameat2
+        fn = ctypes.CDLL(None, use_errno=True).renameat2
     except (OSError, AttributeError):
         return None
     fn.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
@@ -36,14 +39,12 @@ def _libc_renameat2() -> object | None:
     return fn
 
 
-_renameat2 = _libc_renameat2()
-
-
 def exchange(a: Path, b: Path) -> bool:
     """Atomically swap two paths; False when the platform cannot."""
-    if _renameat2 is None:
+    renameat2 = _libc_renameat2()
+    if renameat2 is None:
         return False
-    rc = _renameat2(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE)  # type: ignore[operator]
+    rc = renameat2(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE)  # type: ignore[operator]
     return rc == 0
 
 
