@@ -67,3 +67,44 @@ def test_a_state_file_of_garbage_is_not_read(tmp_path: Path) -> None:
     path = tmp_path / "state"
     path.write_bytes(b"\xff" * 8 + b"garbage")  # a length of 2**64 - 1: not allocated
     assert cache._read_chunked(path) is None
+
+
+def test_dependency_versions_are_what_importlib_metadata_says() -> None:
+    from importlib.metadata import PackageNotFoundError, version
+
+    def meta(name: str) -> str:
+        try:
+            return version(name)
+        except PackageNotFoundError:
+            return "-"
+
+    assert cache.dependency_versions() == ",".join(f"{n}={meta(n)}" for n in cache._DEPENDENCIES)
+
+
+@pytest.mark.parametrize("folders, want", [
+    # (dist-info folders on each sys.path entry, in order), the versions read
+    ([["nh3-0.3.8.dist-info"]], {"nh3": "0.3.8"}),
+    ([["PyYAML-6.0.3.dist-info"]], {"pyyaml": "6.0.3"}),  # older wheels keep the project's case
+    ([["pagefind_bin-1.5.2.dist-info"]], {"pagefind-bin": "1.5.2"}),  # '-' is '_' in folder names
+    ([["pagefind.bin-1.5.2.dist-info"]], {"pagefind-bin": "1.5.2"}),
+    ([["nh3-0.3.8.dist-info"], ["nh3-0.2.0.dist-info"]], {"nh3": "0.3.8"}),  # the first on sys.path, as imports
+    ([["nh3-0.2.0.dist-info", "nh3_extra-9.dist-info"]], {"nh3": "0.2.0"}),  # another project's folder is not nh3's
+    ([["nh3.dist-info"]], {"nh3": "from metadata"}),  # no version in the name: asked of importlib.metadata
+    ([[]], {"nh3": "from metadata", "pyyaml": "from metadata"}),  # not found: asked of importlib.metadata
+])
+def test_dependency_versions_from_dist_info_folders(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, folders: list[list[str]], want: dict[str, str],
+) -> None:
+    path = []
+    for i, names in enumerate(folders):
+        d = tmp_path / f"site{i}"
+        d.mkdir()
+        for name in names:
+            (d / name).mkdir()
+        path.append(str(d))
+    monkeypatch.setattr("sys.path", [str(tmp_path / "missing"), *path])
+    monkeypatch.setattr(cache, "_metadata_version", lambda name: "from metadata")
+    got = dict(item.split("=", 1) for item in cache.dependency_versions().split(","))
+    assert list(got) == list(cache._DEPENDENCIES)
+    for name in cache._DEPENDENCIES:
+        assert got[name] == want.get(name, "from metadata")
