@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import os
 import shutil
 from pathlib import Path
@@ -24,6 +25,15 @@ TODAY = dt.date(2026, 11, 22)
 # SPEC §2: "not in the future" is judged against SOURCE_DATE_EPOCH when set; tests pin it.
 SOURCE_DATE_EPOCH = str(int(dt.datetime(2026, 11, 22, 12, tzinfo=dt.timezone.utc).timestamp()))
 os.environ["SOURCE_DATE_EPOCH"] = SOURCE_DATE_EPOCH
+
+
+@pytest.fixture(autouse=True)
+def _cyclic_collector_restored() -> Any:
+    """`srchgen build` and `check` turn CPython's cyclic collector off for their process
+    (cli.few_collections); run in-process by CliRunner, they must not leave the test run without it."""
+    was = gc.isenabled()
+    yield
+    gc.enable() if was else gc.disable()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

@@ -25,6 +25,15 @@ def test_build_ok(runner: CliRunner, tmp_project: Path) -> None:
     assert (tmp_project / "site" / "index.html").is_file()
 
 
+@pytest.mark.parametrize("command", [["build", "--no-search"], ["check"], ["--version"]])
+def test_build_and_check_turn_the_cyclic_collector_off_for_their_process(runner: CliRunner, tmp_project: Path, command: list[str]) -> None:
+    import gc
+
+    gc.enable()  # conftest turns it back on after the test
+    assert run(runner, *command).exit_code == 0
+    assert gc.isenabled() is (command[0] == "--version")
+
+
 def test_base_url_flag_overrides_config(runner: CliRunner, tmp_project: Path) -> None:
     result = run(runner, "build", "--no-search", "--base-url", "https://org.github.io/repo")
     assert result.exit_code == 0
