@@ -103,15 +103,20 @@ class Usage:
 
     def line(self, where: str) -> str:
         """'site/: 1,234 files, 56.7 MB' (decimal megabytes, as GitHub Pages counts)."""
-        return f"{where}: {self.files:,} files, {megabytes(self.bytes)}"
+        return f"{where}: {files(self.files)}, {megabytes(self.bytes)}"
 
     def over(self, where: str, limit: int) -> str:
         """The one line a build over its budget fails with: the total and what took the space."""
-        parts = ", ".join(f"{k} {megabytes(b)} ({f:,} files)" for k, f, b in self.largest())
+        parts = ", ".join(f"{k} {megabytes(b)} ({files(f)})" for k, f, b in self.largest())
         return (
-            f"{where} would be {megabytes(self.bytes)} in {self.files:,} files, over max_site_bytes "
+            f"{where} would be {megabytes(self.bytes)} in {files(self.files)}, over max_site_bytes "
             f"({limit:,} bytes); largest: {parts}"
         )
+
+
+def files(n: int) -> str:
+    """'1 file', '1,234 files'."""
+    return f"{n:,} file" if n == 1 else f"{n:,} files"
 
 
 def megabytes(n: int) -> str:

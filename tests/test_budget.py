@@ -226,3 +226,21 @@ def test_a_clean_builds_usage_counted_as_written_is_the_trees(tmp_project: Path,
     walked = budget.measure(tmp_project / "site")
     assert report.usage == walked and walked.by_kind["artifacts"][0] > 0 and walked.by_kind["assets"][0] > 0
     assert ("search" in walked.by_kind) == search
+
+
+@pytest.mark.parametrize(("n", "text"), [(0, "0 files"), (1, "1 file"), (2, "2 files"), (1000, "1,000 files")])
+def test_file_counts_are_worded_by_number(n: int, text: str) -> None:
+    assert budget.files(n) == text
+
+
+def test_the_over_budget_line_says_1_file_not_1_files() -> None:
+    u = budget.Usage()
+    u.add("records.json.gz", 5_000_000)
+    u.add("records/0A/index.html", 1_000)
+    u.add("records/0B/index.html", 1_000)
+    line = u.over("site/", 1_000)
+    assert line == (
+        "site/ would be 5.0 MB in 3 files, over max_site_bytes (1,000 bytes); largest: "
+        "data export 5.0 MB (1 file), record pages 2.0 kB (2 files)"
+    )
+    assert budget.Usage().line("site/") == "site/: 0 files, 0.0 kB"
