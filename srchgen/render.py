@@ -7,6 +7,7 @@ values.py (as filters here). The environment is built once per build and templat
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import math
 import re
@@ -97,6 +98,14 @@ NAV = (
 )
 
 
+@functools.lru_cache(maxsize=16)
+def _nav_items(sections: frozenset[str] | None) -> tuple[tuple[Nav, str, str], ...]:
+    """Renderer._nav, for the sections that have records (None: not known yet)."""
+    if sections is None:
+        return tuple((n, Markup(NAV_OPEN.format(n.kind)), Markup(NAV_CLOSE)) if n.kind.startswith("section:") else (n, "", "") for n in NAV)
+    return tuple((n, "", "") for n in NAV if not n.kind.startswith("section:") or n.kind.removeprefix("section:") in sections)
+
+
 PAGER_REACH = 2  # pages linked on each side of the current one
 
 
@@ -156,9 +165,15 @@ class Page:
         return self.prefix + target
 
     def canonical(self, target: str | None = None) -> str | None:
+        """The absolute URL of `target` (this page by default); None without base_url."""
         if not self.config.base_url:
             return None
-        return routes.absolute(self.config.base_url, target or self.path)
+        return self.own_url if target is None else routes.absolute(self.config.base_url, target)
+
+    @functools.cached_property
+    def own_url(self) -> str:
+        """This page's absolute URL (a record page prints it several times)."""
+        return routes.absolute(self.config.base_url or "", self.path)
 
 
 _GITHUB_REPO = re.compile(r"https://github\.com/([^/]+)/([^/]+?)(?:\.git)?/?")
@@ -203,10 +218,6 @@ class Renderer:
         self.dupes: dict[str, tuple[tuple[str, str], ...]] = {}  # dupes_of(every record), once they are known
         # the sections that have records (their listings are in the navigation), once every record is known
         self.sections: frozenset[str] | None = None
-        # Whether a part (fastpage.RECORD_PARTS, ROW_PARTS, ATOM_PARTS) may be written by
-        # srchgen/fastpage.py: none of the templates it is made from is the registry's own.
-        self._fast: dict[tuple[str, ...], bool] = {}
-        self._chrome: dict[tuple[Any, ...], Any] = {}  # the record page's base.html parts, by navigation state
         self._rows: dict[str, str] = {}  # row(): each record's listing row, read once
 
     @property
@@ -220,13 +231,11 @@ class Renderer:
         html = tpl.render(page=page, site=self.config, nav=self._nav(), url=page.url, **context)
         return html.encode("utf-8")
 
-    def _nav(self) -> list[tuple[Nav, str, str]]:
+    def _nav(self) -> tuple[tuple[Nav, str, str], ...]:
         """The navigation, with no link to a section that has no records (SPEC §4, issue 14). A record
         page rendered before every record is known gets each section's item between marks, kept or
         cut by fill_related, so it ends byte-identical to a page rendered later."""
-        if self.sections is None:
-            return [(n, Markup(NAV_OPEN.format(n.kind)), Markup(NAV_CLOSE)) if n.kind.startswith("section:") else (n, "", "") for n in NAV]
-        return [(n, "", "") for n in NAV if not n.kind.startswith("section:") or n.kind.removeprefix("section:") in self.sections]
+        return _nav_items(self.sections)
 
     def record_page(self, entry: Entry, related: Sequence[Summary], guide: Any) -> Output:
         return Output(routes.record_page(entry.hex), self.fill_related(self.record_page_unlinked(entry, guide), entry.hex, related))
@@ -234,8 +243,7 @@ class Renderer:
     def record_page_unlinked(self, entry: Entry, guide: Any) -> bytes:
         """A record page with RELATED_MARK where its related-records section goes (fill_related):
         a clean build renders each page as soon as its record is processed and adds the section
-        once every record is known (links go both ways), so no parsed record is held till then.
-        With the default theme's templates it is written by srchgen/fastpage.py (the same bytes)."""
+        once every record is known (links go both ways), so no parsed record is held till then."""
         page = Page(routes.record_page(entry.hex), self.config, "section:" + entry.record.section.value)
         context: dict[str, Any] = dict(
             entry=entry,
@@ -250,25 +258,7 @@ class Renderer:
             source_url=git_log.repository_file(self.config.repository, "blob/main", entry.hex),
             history_section=self.history_section(entry),
         )
-        if self.fast_record_page:
-            from srchgen import fastpage
-
-            return fastpage.record_page(fastpage.RecordContext(page=page, config=self.config, **context), self.chrome(page)).encode("utf-8")
         return self._render("record.html", page, d=derive, routes=routes, guide=guide, **context)
-
-    def fast(self, parts: tuple[str, ...]) -> bool:
-        """Whether the page part made from the templates `parts` comes from srchgen/fastpage.py:
-        only when the registry overrides none of them (its own templates/ wins, through Jinja)."""
-        known = self._fast.get(parts)
-        if known is None:
-            known = self._fast[parts] = self.templates.theme_only(parts)
-        return known
-
-    @property
-    def fast_record_page(self) -> bool:
-        from srchgen import fastpage
-
-        return self.fast(fastpage.RECORD_PARTS)
 
     def history_section(self, entry: Entry) -> Markup:
         """The record's merged changes from git (srchgen/git_log.py), newest first, or why there are none."""
@@ -278,10 +268,6 @@ class Renderer:
         def version_url(commit: str) -> str | None:
             return git_log.repository_file(repo, f"blob/{commit}", entry.hex, h.path)
 
-        if self.fast_record_page:
-            from srchgen import fastsections
-
-            return fastsections.history_section(h, entry.hex, repo, version_url)
         html = self._render(
             "_history.html", Page(routes.record_page(entry.hex), self.config, ""),
             history=h, changes=h.of(entry.hex), repository=repo, version_url=version_url,
@@ -291,13 +277,8 @@ class Renderer:
     def fill_related(self, unlinked: bytes, hex_id: str, related: Sequence[Summary]) -> bytes:
         """A record page rendered before every record was known, finished: its related-records
         section, the duplicate-abstract finding and the navigation (fill_nav) in one pass over it."""
-        from srchgen import fastpage
-
         page_path = routes.record_page(hex_id)
-        if self.fast(fastpage.RELATED_PARTS):
-            section = fastpage.related_section(routes.root_prefix(page_path), related).encode("utf-8")
-        else:
-            section = self._render("_related.html", Page(page_path, self.config, ""), related=related, routes=routes)
+        section = self._render("_related.html", Page(page_path, self.config, ""), related=related, routes=routes)
         return marks.fill(unlinked, section, marks.dupes_fills(hex_id, self.dupes), self.sections)
 
     def fill_json(self, data: bytes | memoryview) -> bytes:
@@ -326,33 +307,11 @@ class Renderer:
             "pages": [(k, None if k is None else routes.listing_page(facet.base, k)) for k in pager_window(n, total)],
             "first_index": (n - 1) * size + 1,
         }
-        from srchgen import fastlisting
-
-        if self.fast(fastlisting.LISTING_PARTS):
-            choices = self.templates.globals["filter_choices"]
-            html = fastlisting.listing_page(self.config, page, self.chrome(page), facet, rows_html, pager, counts, choices)  # type: ignore[arg-type]
-            return Output(path, html.encode("utf-8"))
         return Output(path, self._render("listing.html", page, facet=facet, rows=rows_html, pager=pager, counts=counts, routes=routes, charts=charts))
 
-    def chrome(self, page: Page) -> Any:
-        """base.html's parts for pages like `page` (fastparts.chrome), made once per depth and section."""
-        from srchgen import fastparts
-
-        key = (page.prefix, page.section, self.sections)
-        found = self._chrome.get(key)
-        if found is None:
-            found = self._chrome[key] = fastparts.chrome(self.config, page, self._nav())
-        return found
-
     def atom_entry(self, entry: Entry) -> bytes:
-        """One record's Atom <entry>, rendered once and kept in its Summary (by srchgen/fastpage.py
-        with the default theme's template)."""
-        from srchgen import fastpage
-
-        if self.fast(fastpage.ATOM_PARTS):
-            xml = fastpage.atom_entry(entry, self.config)
-        else:
-            xml = self._render("_atom_entry.xml", Page(routes.FEED_ATOM, self.config, ""), e=entry, routes=routes).decode("utf-8")
+        """One record's Atom <entry>, rendered once and kept in its Summary."""
+        xml = self._render("_atom_entry.xml", Page(routes.FEED_ATOM, self.config, ""), e=entry, routes=routes).decode("utf-8")
         # Controls that YAML escapes or a body may carry (a warning, SPEC §2) cannot appear in
         # XML 1.0 even as character references; drop them so the feed stays well-formed.
         return _XML_INVALID.sub("", xml).encode("utf-8")
@@ -360,13 +319,8 @@ class Renderer:
     def atom(self, summaries: Sequence[Texts]) -> Output:
         updated = latest_update(summaries)
         page = Page(routes.FEED_ATOM, self.config, "")
-        from srchgen import fastpage
-
-        if self.fast(fastpage.FEED_PARTS):
-            before, after = (part.encode("utf-8") for part in fastpage.atom_frame(self.config, updated))
-        else:
-            marker = "<!--srchgen:entries-->"
-            before, after = self._render("feed.atom", page, entries_xml=Markup(marker), updated=updated, routes=routes).split(marker.encode())
+        marker = "<!--srchgen:entries-->"
+        before, after = self._render("feed.atom", page, entries_xml=Markup(marker), updated=updated, routes=routes).split(marker.encode())
         return Output(routes.FEED_ATOM, chunks=lambda: joined(before, (s.atom for s in summaries), b"", after), key=texts_key(before, after, summaries))
 
     def row(self, entry: Summary, page: Page) -> str:
@@ -380,12 +334,7 @@ class Renderer:
 
     def listing_row(self, entry: Summary) -> bytes:
         """A record's row in every listing, with a stand-in for the link prefix (NUL, which no
-        record can contain): made once per record, in whichever process made its Summary (by
-        srchgen/fastpage.py with the default theme's template)."""
-        from srchgen import fastpage
-
-        if self.fast(fastpage.ROW_PARTS):
-            return fastpage.listing_row(entry, "\x00").encode("utf-8")
+        record can contain): made once per record, in whichever process made its Summary."""
         stand_in = Page(routes.HOME, self.config, "")
         stand_in.prefix = "\x00"
         return self._render("_row.html", stand_in, e=entry, routes=routes)

@@ -7,6 +7,7 @@ absolute (canonical, Open Graph, feeds, sitemap) uses base_url.
 
 from __future__ import annotations
 
+import functools
 import re
 
 from srchgen.derive import Gate, Level, Tier
@@ -29,6 +30,7 @@ CSS = "assets/style.css"
 SITEMAP_MAX = 50_000  # URLs per sitemap file (sitemaps.org)
 
 
+@functools.lru_cache(maxsize=4096)  # a template slugs the same few tier, gate and topic names on every page
 def slug(text: str) -> str:
     """'DOI grade' -> 'doi-grade', 'L2, Source-grounded claims' -> 'l2-source-grounded-claims'."""
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")

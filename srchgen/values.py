@@ -1,15 +1,15 @@
 """The values pages print, formatted once for both renderers (SPEC §3, §4).
 
 Dates read humanly, scores and file sizes have one format, and a record page's JSON-LD and
-signature line are made here: the Jinja filters of templates.make_environment and the default
-theme's pages written without Jinja (srchgen/fastpage.py, fastsections.py) print the same
-values from the same functions, which is what keeps their bytes identical. Plain functions of
-their arguments: no templates, no pages, no build state.
+signature line are made here, for the Jinja filters of templates.make_environment and for the
+data files and feeds, which print the same values. Plain functions of their arguments: no
+templates, no pages, no build state.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 from typing import Any
 
@@ -26,6 +26,7 @@ def long_date(d: dt.date) -> str:
     return f"{d.day} {MONTHS[d.month - 1]} {d.year}"
 
 
+@functools.lru_cache(maxsize=1024)  # the few evaluation times of a registry, printed on many pages
 def when(text: str) -> Markup:
     """An "Evaluated" value: an ISO timestamp reads "10 June 2026, 06:30 UTC" in a <time> keeping
     the ISO form (SPEC §3: headers show dates humanly); anything else ("Not evaluated") as it is."""

@@ -1,12 +1,11 @@
-"""srchgen/fastpage.py writes the record page, listing row and Atom entry Jinja would, byte for
-byte (issue 13, "Measured hints").
+"""srchgen/codegen.py's FastCodeGenerator compiles the templates to code that renders what
+Jinja's own code generator renders, byte for byte (issue 22).
 
-Every build below runs with `compared`: each record page, row and Atom entry is rendered by the
-fast path (which the build uses) and again through Jinja from the live templates, marks and all,
-and the bytes must be equal. So an edit to templates/record.html, base.html, _cite.html,
-_history.html, _row.html or _atom_entry.xml that is not mirrored in fastpage.py (with
-fastsections.py and fastparts.py) fails here.
-A registry's own templates override the fast path.
+Every build below runs with `compared`: each record page, row, Atom entry, related-records
+section, listing page, feed and every other page is rendered by the build (FastCodeGenerator)
+and again from the same templates compiled by Jinja's own CodeGenerator, marks and all, and the
+bytes must be equal. tests/unit/test_codegen_nodes.py does the same for each kind of template
+construct on its own. A registry's own templates are compiled the same way.
 """
 
 from __future__ import annotations
@@ -23,11 +22,11 @@ import jinja2
 import jinja2.meta
 import pytest
 
-from srchgen import fastlisting, fastpage
+from srchgen import codegen
 from srchgen.build import build
 from srchgen.config import Config
 from srchgen.render import Output, Renderer
-from srchgen.templates import Templates, make_environment, theme_dir
+from srchgen.templates import Templates, theme_dir
 from tests.conftest import CORPUS, REPO, manifest, project_for, write_record
 from tests.gatekit import AT, RID, cli, make_registry
 from tests.hostile.cases import SAFE, numbered
@@ -51,19 +50,20 @@ CONFIGS = {
 }
 
 
-KINDS = {  # what is compared: Renderer method -> the templates fastpage stands in for
-    "record_page_unlinked": fastpage.RECORD_PARTS,
-    "listing_row": fastpage.ROW_PARTS,
-    "atom_entry": fastpage.ATOM_PARTS,
-    "fill_related": fastpage.RELATED_PARTS,  # the page finished: related records, duplicate abstracts, navigation
-    "listing_page": fastlisting.LISTING_PARTS,  # every page of every listing (not one per record)
-    "atom": fastpage.FEED_PARTS,  # feed.atom around its entries (once a build)
-}
-ONCE = ("listing_page", "atom")  # compared per page or per build, not per record
+KINDS = (  # what is compared: the Renderer methods that render templates
+    "record_page_unlinked",  # record.html (base.html, _cite.html) with _history.html
+    "listing_row",  # _row.html
+    "atom_entry",  # _atom_entry.xml
+    "fill_related",  # the page finished: _related.html, duplicate abstracts, navigation
+    "listing_page",  # listing.html: every page of every listing (not one per record)
+    "atom",  # feed.atom around its entries (once a build)
+    "simple",  # every other page: about, guide, topics, statistics, graph, search, 404
+)
+ONCE = ("listing_page", "atom", "simple")  # compared per page or per build, not per record
 
 
 class Compared:
-    """Every record page, row and Atom entry a build made, both ways: (kind, hex, Jinja's bytes, the fast path's)."""
+    """Every page and part a build rendered, both ways: (kind, key, Jinja's bytes, FastCodeGenerator's)."""
 
     def __init__(self) -> None:
         self.pages: list[tuple[str, str, bytes, bytes]] = []
@@ -80,7 +80,7 @@ class Compared:
         for kind, hex_id, jinja_bytes, fast_bytes in self.pages:
             if jinja_bytes != fast_bytes:
                 diff = difflib.unified_diff(
-                    jinja_bytes.decode().splitlines(), fast_bytes.decode().splitlines(), "jinja", "fastpage", lineterm="", n=1
+                    jinja_bytes.decode().splitlines(), fast_bytes.decode().splitlines(), "jinja", "codegen", lineterm="", n=1
                 )
                 pytest.fail(f"{kind} of {hex_id} differs:\n" + "\n".join(list(diff)[:40]))
         self.text += "".join(page.decode() for kind, _, page, _ in self.pages if kind == "record_page_unlinked")
@@ -93,29 +93,42 @@ def _bytes(made: Any) -> bytes:
     return b"".join(made.pieces()) if isinstance(made, Output) else made
 
 
+def _twin(r: Renderer) -> tuple[Templates, dict[str, Any]]:
+    """The renderer's templates compiled by Jinja's own code generator (made once per renderer)."""
+    twin = r.__dict__.get("_test_twin")
+    if twin is None:
+        assert r.templates.fast and r.env.code_generator_class is codegen.FastCodeGenerator, "the build does not use FastCodeGenerator"
+        twin = r.__dict__["_test_twin"] = (Templates(r.templates.project, None, r.templates.globals, fast=False), {})
+        assert twin[0].env.code_generator_class is jinja2.compiler.CodeGenerator
+    return twin
+
+
 @pytest.fixture
 def compared(monkeypatch: pytest.MonkeyPatch) -> Compared:
     seen = Compared()
 
-    def both_ways(kind: str, parts: tuple[str, ...]) -> Any:
+    def both_ways(kind: str) -> Any:
         real = getattr(Renderer, kind)
 
-        def render(self: Renderer, item: Any, *args: Any) -> bytes:
-            assert self.fast(parts), f"the default theme's build does not use the fast {kind}"
-            fast_bytes = real(self, item, *args)
-            self._fast[parts] = False
+        def render(self: Renderer, item: Any, *args: Any, **kwargs: Any) -> bytes:
+            fast_bytes = real(self, item, *args, **kwargs)
+            saved = self.templates, self._templates
+            self.templates, self._templates = _twin(self)
             try:
-                jinja_bytes = real(self, item, *args)
+                jinja_bytes = real(self, item, *args, **kwargs)
             finally:
-                self._fast[parts] = True
-            key = args[0] if kind == "fill_related" else f"{item.base}page {args[0]}" if kind == "listing_page" else "feed" if kind == "atom" else item.hex
+                self.templates, self._templates = saved
+            key = (
+                args[0] if kind == "fill_related" else f"{item.base}page {args[0]}" if kind == "listing_page" else "feed" if kind == "atom"
+                else f"{item}:{args[0]}" if kind == "simple" else item.hex
+            )
             seen.pages.append((kind, key, _bytes(jinja_bytes), _bytes(fast_bytes)))
             return fast_bytes
 
         return render
 
-    for kind, parts in KINDS.items():
-        monkeypatch.setattr(Renderer, kind, both_ways(kind, parts))
+    for kind in KINDS:
+        monkeypatch.setattr(Renderer, kind, both_ways(kind))
     return seen
 
 
@@ -294,44 +307,34 @@ def test_generated_registries_render_the_same_both_ways(tmp_path: Path, compared
     assert build_both_ways(root, compared, **(EVERYTHING if seed == 1 else {})) == 300
 
 
-# --- the registry's own templates win -------------------------------------------------------------
+# --- every template, the theme's and the registry's own ---------------------------------------------
 
 
-def test_the_fast_path_covers_every_template_the_record_page_is_made_of() -> None:
-    """THEME_PARTS names record.html and everything it pulls in (and _history.html, rendered into it)."""
-    env = make_environment(None)
-    todo, found = ["record.html", "_history.html"], set()
-    while todo:
-        name = todo.pop()
-        if name in found:
-            continue
-        found.add(name)
-        source = env.loader.get_source(env, name)[0]  # type: ignore[union-attr]
-        todo += [n for n in jinja2.meta.find_referenced_templates(env.parse(source)) if n is not None]
-    assert found <= set(fastpage.RECORD_PARTS)
-    assert Templates(None).theme_only(fastpage.RECORD_PARTS)
+def test_the_comparisons_cover_every_template_of_the_theme(tmp_path: Path, compared: Compared, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every file in templates/ is rendered (directly, extended or included) by the builds compared above."""
+    used: set[str] = set()
+    real = jinja2.Environment.get_template
+
+    def get_template(self: jinja2.Environment, name: Any, *args: Any, **kwargs: Any) -> Any:
+        used.add(str(name))
+        return real(self, name, *args, **kwargs)
+
+    monkeypatch.setattr(jinja2.Environment, "get_template", get_template)
+    root = tmp_path / "project"
+    _corpus_valid(root)
+    assert build_both_ways(root, compared, **EVERYTHING) >= 5
+    assert {p.name for p in theme_dir("templates").iterdir()} <= used
 
 
-@pytest.mark.parametrize("parts,name", [(parts, name) for parts in KINDS.values() for name in parts])
-def test_a_registry_overriding_any_part_gets_jinja(tmp_path: Path, parts: tuple[str, ...], name: str) -> None:
+def test_a_registry_template_is_compiled_like_the_theme(tmp_path: Path) -> None:
+    """A registry's own templates/ costs no more than the theme: the same code generator compiles both."""
     (tmp_path / "templates").mkdir()
-    shutil.copy(theme_dir("templates") / name, tmp_path / "templates" / name)
-    renderer = Renderer(Config(), Templates(tmp_path / "templates"))
-    assert not renderer.fast(parts)
-    assert all(renderer.fast(other) for other in KINDS.values() if name not in other)
-
-
-def test_the_row_and_atom_entry_are_one_template_each() -> None:
-    env = make_environment(None)
-    for parts in (fastpage.ROW_PARTS, fastpage.ATOM_PARTS):
-        source = env.loader.get_source(env, parts[0])[0]  # type: ignore[union-attr]
-        assert list(jinja2.meta.find_referenced_templates(env.parse(source))) == []
-
-
-def test_overriding_another_template_keeps_the_fast_path(tmp_path: Path) -> None:
-    (tmp_path / "templates").mkdir()
-    shutil.copy(theme_dir("templates") / "listing.html", tmp_path / "templates" / "listing.html")
-    assert Templates(tmp_path / "templates").theme_only(fastpage.RECORD_PARTS)
+    shutil.copy(theme_dir("templates") / "record.html", tmp_path / "templates" / "record.html")
+    env = Templates(tmp_path / "templates").env
+    assert env.code_generator_class is codegen.FastCodeGenerator
+    own = env.get_template("record.html")
+    assert own.filename is not None and Path(own.filename).parent == tmp_path / "templates"
+    assert "_srch_text(" in env.compile(env.loader.get_source(env, "record.html")[0], raw=True)  # type: ignore[union-attr]
 
 
 def test_a_registry_record_html_row_and_atom_entry_win(tmp_project: Path) -> None:
@@ -353,39 +356,14 @@ def test_a_registry_record_html_row_and_atom_entry_win(tmp_project: Path) -> Non
     assert (site / "feed.atom").read_text(encoding="utf-8").count("<!-- our own entry -->") == len(pages)
 
 
-def test_the_comparison_catches_a_template_edit(tmp_project: Path, compared: Compared, monkeypatch: pytest.MonkeyPatch) -> None:
-    """A record.html edited without the fast path following it: the check above fails."""
-    (tmp_project / "templates").mkdir()
-    theme = (theme_dir("templates") / "record.html").read_text(encoding="utf-8")
-    (tmp_project / "templates" / "record.html").write_text(theme.replace("Research Question", "Research question"), encoding="utf-8")
-    monkeypatch.setattr(Templates, "theme_only", lambda self, names: True)
+def test_the_comparison_catches_a_generator_that_differs(tmp_project: Path, compared: Compared, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Generated code whose printing of plain text went wrong: the check above fails."""
+    real = codegen.escape_text
+    monkeypatch.setattr(codegen, "escape_text", lambda text: real(text).upper())  # what the generated modules import
     report = build(project_for(tmp_project), search=False)
     assert not report.errors
     pages = [(j, f) for kind, _, j, f in compared.pages if kind == "record_page_unlinked"]
     assert pages and all(j != f for j, f in pages)
-    with pytest.raises(pytest.fail.Exception, match="record_page_unlinked of .* differs"):
+    with pytest.raises(pytest.fail.Exception, match="(record_page_unlinked|atom_entry|listing_row) of .* differs"):
         compared.check(len(pages))
 
-
-def _jinja_theme_only(env: jinja2.Environment, names: tuple[str, ...]) -> bool:
-    """What Jinja's own loader says: every name found, and found in the theme's folder."""
-    theme = theme_dir("templates").resolve()
-    for name in names:
-        try:
-            _, filename, _ = env.loader.get_source(env, name)  # type: ignore[union-attr]
-        except jinja2.TemplateNotFound:
-            return False
-        if filename is None or Path(filename).resolve().parent != theme:
-            return False
-    return True
-
-
-@pytest.mark.parametrize("own", [(), ("record.html",), ("_row.html",), ("sub/record.html",), ("listing.html", "_atom_entry.xml")])
-@pytest.mark.parametrize("names", [fastpage.RECORD_PARTS, fastpage.ROW_PARTS, fastpage.ATOM_PARTS, ("no-such.html",), ("record.html", "no-such.html")])
-def test_templates_theme_only_answers_as_jinjas_loader(tmp_path: Path, own: tuple[str, ...], names: tuple[str, ...]) -> None:
-    """Templates.theme_only reads the folders without Jinja (an edit never imports it): the same answer."""
-    folder = tmp_path / "templates"
-    for name in own:
-        (folder / name).parent.mkdir(parents=True, exist_ok=True)
-        (folder / name).write_text("{# ours #}", encoding="utf-8")
-    assert Templates(folder).theme_only(names) == _jinja_theme_only(make_environment(folder), names)
