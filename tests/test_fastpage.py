@@ -1,4 +1,4 @@
-"""srchgen/fastpage.py writes the record page, listing row and Atom entry Jinja would, byte for
+"""srchgen/render/fastpage.py writes the record page, listing row and Atom entry Jinja would, byte for
 byte (issue 13, "Measured hints").
 
 Every build below runs with `compared`: each record page, row and Atom entry is rendered by the
@@ -23,11 +23,11 @@ import jinja2
 import jinja2.meta
 import pytest
 
-from srchgen import fastlisting, fastpage
-from srchgen.build import build
+from srchgen.render import fastlisting, fastpage
+from srchgen.build.pipeline import build
 from srchgen.config import Config
-from srchgen.render import Output, Renderer
-from srchgen.templates import Templates, make_environment, theme_dir
+from srchgen.render.render import Output, Renderer
+from srchgen.render.templates import Templates, make_environment, theme_dir
 from tests.conftest import CORPUS, REPO, manifest, project_for, write_record
 from tests.gatekit import AT, RID, cli, make_registry
 from tests.hostile.cases import SAFE, numbered
