@@ -11,7 +11,7 @@ import datetime as dt
 import re
 from decimal import Decimal
 from enum import Enum
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Sequence
 from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, Strict
@@ -232,6 +232,27 @@ class Record(BaseModel):
     @property
     def is_registered(self) -> bool:
         return self.doi is not None or bool(self.registered)
+
+
+# What the record says, read the same way by validate (check) and by derive and gate: here,
+# below both, so neither stage imports the other upward.
+_LIFTED_BY_REINSTATEMENT = {CorrectionType.retraction, CorrectionType.withdrawal}
+
+
+def corrections_in_force(corrections: Sequence[Correction]) -> list[Correction]:
+    """Read the log in order; a reinstatement lifts earlier retractions and withdrawals (SPEC §3)."""
+    active: list[Correction] = []
+    for c in corrections:
+        if c.type is CorrectionType.reinstatement:
+            active = [a for a in active if a.type not in _LIFTED_BY_REINSTATEMENT]
+        active.append(c)
+    return active
+
+
+def sufficient_artifacts(record: Record) -> bool:
+    """A lean4-proof, or a repro-script together with repro-results (SPEC §3)."""
+    kinds = {a.kind for a in record.artifacts}
+    return ArtifactKind.lean4_proof in kinds or {ArtifactKind.repro_script, ArtifactKind.repro_results} <= kinds
 
 
 def json_schema() -> dict[str, Any]:

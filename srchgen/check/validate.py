@@ -17,9 +17,8 @@ from pydantic import ValidationError
 
 from srchgen.check import lint
 from srchgen.config import Config
-from srchgen.derive.rules import corrections_in_force, sufficient_artifacts
 from srchgen.errors import Problem, Severity
-from srchgen.check.schema import HEX_RE, CorrectionType, Record
+from srchgen.check.schema import HEX_RE, CorrectionType, Record, corrections_in_force, sufficient_artifacts
 from srchgen.check.schema_errors import check_schema
 from srchgen.load.source import Path_, SourceFile, abstract_of
 

@@ -14,7 +14,7 @@ from typing import Sequence
 
 from srchgen.check import relevance
 from srchgen.config import Config
-from srchgen.check.schema import ArtifactKind, Correction, CorrectionType, Record
+from srchgen.check.schema import ArtifactKind, Correction, CorrectionType, Record, corrections_in_force, sufficient_artifacts
 from srchgen.load.source import abstract_of
 
 GATE_NAME = "Gate 2 — Verification (formal proof or sandbox reproduction)"
@@ -114,7 +114,6 @@ _STATUS_OF = {
     CorrectionType.addendum: Status.UPDATED,
     CorrectionType.clarification: Status.UPDATED,
 }
-_LIFTED_BY_REINSTATEMENT = {CorrectionType.retraction, CorrectionType.withdrawal}
 
 
 @dataclass(frozen=True)
@@ -166,16 +165,6 @@ def fmt_threshold(x: float) -> str:
     """7.5 -> '7.5', 5.0 -> '5.0': thresholds printed as configured, never as 7.500000."""
     s = f"{x:.2f}".rstrip("0")
     return s + "0" if s.endswith(".") else s
-
-
-def corrections_in_force(corrections: Sequence[Correction]) -> list[Correction]:
-    """Read the log in order; a reinstatement lifts earlier retractions and withdrawals (SPEC §3)."""
-    active: list[Correction] = []
-    for c in corrections:
-        if c.type is CorrectionType.reinstatement:
-            active = [a for a in active if a.type not in _LIFTED_BY_REINSTATEMENT]
-        active.append(c)
-    return active
 
 
 def derive_status(corrections: Sequence[Correction]) -> Status:
@@ -238,12 +227,6 @@ def derive_tier(record: Record, config: Config) -> tuple[Tier, str]:
 
 def artifact_hashes(record: Record) -> frozenset[str]:
     return frozenset(a.sha256 for a in record.artifacts)
-
-
-def sufficient_artifacts(record: Record) -> bool:
-    """A lean4-proof, or a repro-script together with repro-results (SPEC §3)."""
-    kinds = {a.kind for a in record.artifacts}
-    return ArtifactKind.lean4_proof in kinds or {ArtifactKind.repro_script, ArtifactKind.repro_results} <= kinds
 
 
 def _evidence_kind(record: Record) -> str:

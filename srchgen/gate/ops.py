@@ -16,13 +16,12 @@ from pathlib import Path
 from typing import Any
 
 from srchgen.config import Config
-from srchgen.derive.rules import sufficient_artifacts
 from srchgen.errors import Problem
 from srchgen.gate.check import load_signers
 from srchgen.gate.sig import canonical_payload, format_evaluated, sign, verify
 from srchgen.gate.write import set_gate_evaluation
 from srchgen.gate.sandbox import ReproOutcome, check_lean, run_repro
-from srchgen.check.schema import ArtifactKind, Record
+from srchgen.check.schema import ArtifactKind, Record, sufficient_artifacts
 from srchgen.check.schema_errors import check_schema
 from srchgen.load.source import SourceFile, load_source
 from srchgen.check.validate import validate_one
