@@ -1,12 +1,15 @@
 """What every command of the command line shares: paths as the user reads them, the usage-error
 exit for config problems, and the registry's records folder and config.
 
-Separate from cli.py so that the command groups in their own modules (cli_gate.py) use these
-helpers without importing cli.py, which imports them to register them: no import cycle.
+Separate from commands.py so that the command groups and commands in their own modules (gate.py,
+serve.py) use these helpers without importing commands.py, which imports them to register
+them: no import cycle.
 """
 
 from __future__ import annotations
 
+import errno
+import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
@@ -47,3 +50,34 @@ def registry_context(records: str | None) -> tuple[Path, Path, str, Any]:
         raise click.UsageError(f"records directory not found: {records or 'records'} (run in a registry folder or pass --records)")
     display = records if records and not Path(records).is_absolute() else shown(records_dir)
     return root, records_dir, display.rstrip("/") or ".", config
+
+
+_WRITING = frozenset({errno.ENOSPC, errno.EROFS, errno.EDQUOT, errno.EFBIG})
+
+
+def environment_fault(e: OSError, out_dir: Path) -> str:
+    """A full disk, a read-only or unwritable folder as one line: `cannot write site/index.html:
+    read-only file system`. A staging tree's file is named as the site/ file it was to become;
+    site/ itself is left old or new by the build (write.py), never a mix."""
+    from srchgen.build import cache
+
+    name = e.filename2 if e.filename2 is not None else e.filename
+    reason = e.strerror or str(e)
+    reason = reason[:1].lower() + reason[1:]
+    if name is None:
+        return f"cannot write {shown(out_dir)}/: {reason}"
+    path = Path(os.path.abspath(os.fsdecode(name)))
+    parent = Path(os.path.abspath(out_dir)).parent
+    site = out_dir.name
+    ours = False
+    if path.is_relative_to(parent) and path != parent:
+        first, *rest = path.relative_to(parent).parts
+        ours = first == cache.DIR or first == site or first.startswith(f"{site}.")
+        if first.startswith((f"{site}.tmp-", f"{site}.old-")):
+            from srchgen.build.write import BACKUP
+
+            rest = rest[1:] if rest[:1] == [BACKUP] else rest
+            path = parent.joinpath(site, *rest)
+    verb = "write" if ours or e.errno in _WRITING else "read"
+    text = shown(path) + ("/" if path.is_dir() else "")
+    return f"cannot {verb} {text}: {reason}"

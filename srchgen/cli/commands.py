@@ -5,7 +5,6 @@ Exit codes: 0 ok, 1 invalid records (or a failed build), 2 usage or config error
 
 from __future__ import annotations
 
-import errno
 import gc
 import json
 import os
@@ -17,7 +16,7 @@ import click
 
 from srchgen import __version__
 from srchgen.build import cache, lock
-from srchgen.cli.base import fail_usage, registry_context, shown
+from srchgen.cli.base import environment_fault, fail_usage, registry_context, shown
 from srchgen.cli.gate import gate_cmd
 
 if TYPE_CHECKING:  # the heavy modules load only when a command needs them (the no-op build does not)
@@ -131,35 +130,6 @@ def few_collections() -> None:
     - 100,000 records, one edited, three pairs: threshold 2.80 s, off 2.48 s (reading the
       state's ~1,000,000 tuples and lists filled the young generations again and again)."""
     gc.disable()
-
-
-_WRITING = frozenset({errno.ENOSPC, errno.EROFS, errno.EDQUOT, errno.EFBIG})
-
-
-def environment_fault(e: OSError, out_dir: Path) -> str:
-    """A full disk, a read-only or unwritable folder as one line: `cannot write site/index.html:
-    read-only file system`. A staging tree's file is named as the site/ file it was to become;
-    site/ itself is left old or new by the build (write.py), never a mix."""
-    name = e.filename2 if e.filename2 is not None else e.filename
-    reason = e.strerror or str(e)
-    reason = reason[:1].lower() + reason[1:]
-    if name is None:
-        return f"cannot write {shown(out_dir)}/: {reason}"
-    path = Path(os.path.abspath(os.fsdecode(name)))
-    parent = Path(os.path.abspath(out_dir)).parent
-    site = out_dir.name
-    ours = False
-    if path.is_relative_to(parent) and path != parent:
-        first, *rest = path.relative_to(parent).parts
-        ours = first == cache.DIR or first == site or first.startswith(f"{site}.")
-        if first.startswith((f"{site}.tmp-", f"{site}.old-")):
-            from srchgen.build.write import BACKUP
-
-            rest = rest[1:] if rest[:1] == [BACKUP] else rest
-            path = parent.joinpath(site, *rest)
-    verb = "write" if ours or e.errno in _WRITING else "read"
-    text = shown(path) + ("/" if path.is_dir() else "")
-    return f"cannot {verb} {text}: {reason}"
 
 
 def _busy_site(busy: "lock.Busy", out_dir: Path) -> str:

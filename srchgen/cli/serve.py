@@ -91,7 +91,7 @@ def rebuild(project: Project, base_url: str, search: bool) -> tuple[list[str], l
     try:
         report = build(current, search=search)
     except OSError as exc:  # a full disk, an unwritable temporary folder: one line, as `srchgen build` says it
-        from srchgen.cli.commands import environment_fault
+        from srchgen.cli.base import environment_fault
 
         return [f"srchgen: {environment_fault(exc, current.out)}"], [], 0
     except Exception as exc:  # noqa: BLE001 - shown in the page and the terminal, the server keeps running
