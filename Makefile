@@ -23,6 +23,7 @@ site: $(STAMP)
 test: $(STAMP)
 	bash scripts/ensure-sandbox-tools.sh
 	PYTHON=$(BIN)/python bash scripts/ensure-test-tools.sh
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest -q
 	bash scripts/test-shifted-clock.sh $(BIN)/python
 

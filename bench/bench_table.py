@@ -243,7 +243,7 @@ SIZE_TARGETS = {  # N -> (bytes, files per record), both including the search in
 
 
 def size_table(checks: dict, n: int) -> list[str]:
-    """The output by kind of output (srchgen/budget.py's kinds): files, MB and bytes per record,
+    """The output by kind of output (srchgen/build/budget.py's kinds): files, MB and bytes per record,
     without and with the search index, then the size targets and the peers' totals."""
     mine = checks.get("srchgen", {})
     cols = [(phase, mine[phase]["size"]) for phase in ("full", "full-search") if "size" in mine.get(phase, {})]

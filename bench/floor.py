@@ -3,11 +3,12 @@ with none of srchgen's own logic (positions, rules, lints, derived fields, listi
 import gc, os, sys, time, json, shutil, tempfile
 from pathlib import Path
 import yaml, cmarkgfm, nh3
-from srchgen import build as B, cli
-from srchgen.render import Renderer
-from srchgen.templates import Templates
-from srchgen.schema import Record
-from srchgen.quality_guide import guide
+from srchgen.build import pipeline as B
+from srchgen.cli import commands as cli
+from srchgen.render.render import Renderer
+from srchgen.render.templates import Templates
+from srchgen.check.schema import Record
+from srchgen.derive.quality_guide import guide
 # usage: .venv/bin/python bench/floor.py REGISTRY_DIR [N]   (a gen_registry.py registry; BENCH.md)
 N = int(sys.argv[2]) if len(sys.argv) > 2 else 2000
 reg = Path(sys.argv[1]).resolve()
@@ -55,8 +56,8 @@ rules = guide(proj.config)
 entries = [B.process(proj, reg / f, (0, 0, 0), None, True).entry for f in files]
 entries = [e for e in entries if e is not None]
 r.sections = frozenset(e.record.section.value for e in entries)  # the navigation's sections, known once every record is
-_, d = timeit("record page render (fastpage: record.html's bytes)", lambda e: r.record_page(e, [], rules), entries); total += d
-from srchgen import feeds
+_, d = timeit("record page render (record.html through FastCodeGenerator)", lambda e: r.record_page(e, [], rules), entries); total += d
+from srchgen.render import feeds
 _, d = timeit("json.dumps record.json (sorted keys)", lambda e: json.dumps(feeds.record_dict(e, proj.config), sort_keys=True), entries); total += d
 tmp = Path(tempfile.mkdtemp(dir=reg))
 def make_files(i):

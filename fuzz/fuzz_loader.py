@@ -19,8 +19,8 @@ import yaml  # noqa: F401
 with atheris.instrument_imports(include=["srchgen"]):
     from srchgen.config import Config
     from srchgen.errors import Problem
-    from srchgen.source import parse_source
-    from srchgen.validate import validate
+    from srchgen.load.source import parse_source
+    from srchgen.check.validate import validate
 
 HERE = Path(__file__).resolve().parent
 CONFIG = Config(today=dt.date(2026, 11, 22))

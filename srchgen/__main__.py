@@ -1,3 +1,3 @@
-from srchgen.cli import main
+from srchgen.cli.commands import main
 
 main()

@@ -13,7 +13,7 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from srchgen.build import Project, build
+from srchgen.build.pipeline import Project, build
 from srchgen.config import Config, load_config
 from tests.gatekit import keys, registry  # noqa: F401  (gate fixtures: throwaway SSH keys, a signed registry)
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from srchgen.cli import main
+from srchgen.cli.commands import main
 
 HEX = "AB12CD34"
 RID = f"SRCH:{HEX}"

@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from srchgen import budget
-from srchgen.build import build
-from srchgen.cli import main
+from srchgen.build import budget
+from srchgen.build.pipeline import build
+from srchgen.cli.commands import main
 from tests.conftest import manifest, project_for, write_record
 from tests.test_build import digest
 
@@ -168,7 +168,7 @@ def test_lastmod_counts_the_gate_evaluation(built_corpus: Path) -> None:
 
 
 def test_sitemap_splits_past_the_limit_and_keeps_lastmod(monkeypatch: pytest.MonkeyPatch) -> None:
-    from srchgen import feeds, routes
+    from srchgen.render import feeds, routes
     from srchgen.config import Config
 
     monkeypatch.setattr(routes, "SITEMAP_MAX", 3)
@@ -188,11 +188,11 @@ def test_sitemap_splits_past_the_limit_and_keeps_lastmod(monkeypatch: pytest.Mon
 def test_over_budget_on_a_forked_clean_build(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The worker process writes half the records into the staging tree; the check runs after it
     is done, and a site over the limit leaves no staging tree and no site."""
-    from srchgen import parallel
+    from srchgen.build import parallel
 
     if not parallel.available():
         pytest.skip("no fork or a single core")
-    from srchgen import build as build_mod
+    from srchgen.build import pipeline as build_mod
 
     monkeypatch.setattr(parallel, "MIN_RECORDS", 2)
     forks: list[int] = []
@@ -213,8 +213,8 @@ def test_over_budget_on_a_forked_clean_build(tmp_path: Path, monkeypatch: pytest
 def test_a_clean_builds_usage_counted_as_written_is_the_trees(tmp_project: Path, monkeypatch: pytest.MonkeyPatch, forked: bool, search: bool) -> None:
     """A clean build counts what each process writes instead of walking the staging tree (and
     walks only pagefind/): the same files and bytes, by kind, as a walk of the site it published."""
-    from srchgen import parallel
-    from srchgen.search import pagefind_command
+    from srchgen.build import parallel
+    from srchgen.build.search import pagefind_command
 
     if forked and not parallel.available():
         pytest.skip("no fork or a single core")

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from srchgen.build import build
+from srchgen.build.pipeline import build
 from tests.conftest import CORPUS, GOLDEN, REPO, manifest, project_for, write_record
 from tests.pages import facts, parse_page, visible_text
 

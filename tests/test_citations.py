@@ -18,7 +18,7 @@ from typing import Any
 import jsonschema
 import pytest
 
-from srchgen.build import build
+from srchgen.build.pipeline import build
 from tests.conftest import manifest, project_for, write_record
 
 NASTY_TITLE = "Is 100% of $x^2$ ~ {braces} \\ back_slash #1 & Schrödinger’s λ — </script><b>?"

@@ -9,7 +9,7 @@ import jsonschema
 import pytest
 from click.testing import CliRunner
 
-from srchgen.cli import main
+from srchgen.cli.commands import main
 from tests.conftest import manifest, record_text, write_record
 
 

@@ -22,11 +22,11 @@ import jinja2
 import jinja2.meta
 import pytest
 
-from srchgen import codegen
-from srchgen.build import build
+from srchgen.build.pipeline import build
+from srchgen.render import codegen
 from srchgen.config import Config
-from srchgen.render import Output, Renderer
-from srchgen.templates import Templates, theme_dir
+from srchgen.render.render import Output, Renderer
+from srchgen.render.templates import Templates, theme_dir
 from tests.conftest import CORPUS, REPO, manifest, project_for, write_record
 from tests.gatekit import AT, RID, cli, make_registry
 from tests.hostile.cases import SAFE, numbered

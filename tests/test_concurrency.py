@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from srchgen import cache
+from srchgen.build import cache
 from tests.hostile.registry import TRACEBACK, build, env, tree_manifest, write_record
 
 N = 80

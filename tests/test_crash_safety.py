@@ -26,7 +26,7 @@ from pathlib import Path
 
 import pytest
 
-from srchgen.write import recover
+from srchgen.build.write import recover
 from tests.hostile.registry import TRACEBACK, build, env, tree_manifest as manifest, write_record
 
 N = 300
@@ -163,7 +163,7 @@ class _Killed(BaseException):
 
 
 def _project(root: Path):  # type: ignore[no-untyped-def]
-    from srchgen.build import Project
+    from srchgen.build.pipeline import Project
     from srchgen.config import load_config
 
     return Project(root=root, records=root / "records", out=root / "site", config=load_config(root))
@@ -172,8 +172,8 @@ def _project(root: Path):  # type: ignore[no-untyped-def]
 @pytest.mark.parametrize("point", ["before-journal", "after-update"])
 def test_a_revert_after_a_killed_update_restores_the_old_site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, point: str) -> None:
     """Killed between updating site/ and saving the cache, then the change reverted: the next build must not trust the cache."""
-    from srchgen import build as build_mod
-    from srchgen import cache, write
+    from srchgen.build import pipeline as build_mod
+    from srchgen.build import cache, write
 
     a, b = _versions(tmp_path / "versions")
     ref = tmp_path / "ref-a"

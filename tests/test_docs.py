@@ -8,7 +8,7 @@ import re
 import click
 import pytest
 
-from srchgen.cli import main
+from srchgen.cli.commands import main
 from srchgen.config import Config
 from tests.conftest import REPO
 

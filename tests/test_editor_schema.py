@@ -13,8 +13,8 @@ import yaml
 from click.testing import CliRunner
 from jsonschema import Draft202012Validator
 
-from srchgen.cli import main
-from srchgen.schema import json_schema
+from srchgen.cli.commands import main
+from srchgen.check.schema import json_schema
 
 ROOT = Path(__file__).resolve().parents[1]
 RECORDS = sorted((ROOT / "records").glob("*.md"))

@@ -99,7 +99,7 @@ def folder(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Path]:
         yield mnt
         subprocess.run(["umount", "-l", str(mnt)], check=True)
     elif name.startswith("nobody"):
-        probe = subprocess.run([*NOBODY, sys.executable, "-c", "import srchgen.cli"], capture_output=True, env=env())
+        probe = subprocess.run([*NOBODY, sys.executable, "-c", "import srchgen.cli.commands"], capture_output=True, env=env())
         if probe.returncode != 0:
             pytest.skip(f"uid 65534 cannot run this checkout's srchgen: {probe.stderr.decode()[-200:]}")
         shared = Path(tempfile.mkdtemp(prefix="srchgen-faults-"))

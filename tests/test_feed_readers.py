@@ -14,7 +14,7 @@ from types import SimpleNamespace
 import feedparser
 import pytest
 
-from srchgen.build import build
+from srchgen.build.pipeline import build
 from tests.conftest import CORPUS, project_for
 
 N_VALID = len(list((CORPUS / "valid" / "records").glob("*.md")))

@@ -6,7 +6,7 @@ import json
 import re
 from pathlib import Path
 
-from srchgen import finder
+from srchgen.render import finder
 
 
 def test_filter_index_lists_every_record_newest_first(built_corpus: Path) -> None:

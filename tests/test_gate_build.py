@@ -351,7 +351,7 @@ def test_base_refuses_replacing_a_signed_evaluation_with_an_unsigned_one(tmp_pat
 
 
 def test_forked_build_verifies_and_names_signers_in_both_halves(recorded: Path, keys: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from srchgen import parallel
+    from srchgen.build import parallel
 
     other = "CD34AB12"
     Path(f"records/{other}").mkdir()

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from srchgen import git_log
-from srchgen.build import build
-from srchgen.cli import main
+from srchgen.load import git_log
+from srchgen.build.pipeline import build
+from srchgen.cli.commands import main
 from tests.conftest import manifest, project_for, record_text
 
 pytestmark = pytest.mark.skipif(subprocess.run(["git", "--version"], capture_output=True).returncode != 0, reason="git missing")

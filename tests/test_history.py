@@ -11,7 +11,7 @@ from typing import Callable
 import pytest
 from click.testing import CliRunner
 
-from srchgen.cli import main
+from srchgen.cli.commands import main
 
 ENV = {"SOURCE_DATE_EPOCH": "1793491200", "GITHUB_ACTIONS": None}  # 2026-11-01
 PROOF = b"theorem t : 1 + 1 = 2 := rfl\n"

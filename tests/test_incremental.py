@@ -10,12 +10,12 @@ from typing import Callable
 import pytest
 from click.testing import CliRunner
 
-from srchgen import budget
-from srchgen import build as build_mod
-from srchgen import outputs as outputs_mod
-from srchgen.build import build
-from srchgen.render import Renderer
-from srchgen.cli import main
+from srchgen.build import budget
+from srchgen.build import pipeline as build_mod
+from srchgen.build import outputs as outputs_mod
+from srchgen.build.pipeline import build
+from srchgen.render.render import Renderer
+from srchgen.cli.commands import main
 from tests.conftest import project_for
 from tests.test_build import tree
 
@@ -221,7 +221,7 @@ def test_check_uses_a_fresh_cache_and_reports_the_same(tmp_project: Path) -> Non
 
 def test_installing_a_dependency_is_not_a_noop(tmp_project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Upgrading e.g. Jinja2 may change the output: the no-op fingerprint sees site-packages change."""
-    from srchgen import cache
+    from srchgen.build import cache
 
     packages = tmp_path / "venv" / "site-packages"
     packages.mkdir(parents=True)

@@ -11,8 +11,9 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from srchgen import __version__, cli, starter
-from srchgen.cli import main
+from srchgen import __version__
+from srchgen.cli import commands as cli, starter
+from srchgen.cli.commands import main
 from srchgen.config import load_config
 from tests.conftest import REPO
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from srchgen.cli import main
+from srchgen.cli.commands import main
 
 CORPUS = Path(__file__).parent / "corpus" / "invalid"
 CASES = sorted(p.name for p in CORPUS.iterdir() if (p / "expected.txt").is_file())

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from srchgen.build import build
+from srchgen.build.pipeline import build
 from tests.conftest import manifest, project_for, write_record
 from tests.test_build import digest
 

@@ -110,8 +110,8 @@ def test_wheel_holds_the_theme_and_the_starter(wheel: Path) -> None:
         for f in (REPO / folder).rglob("*"):
             if f.is_file():
                 assert f"srchgen/_theme/{f.relative_to(REPO).as_posix()}" in names, f
-    for f in (REPO / "srchgen" / "_starter").iterdir():
-        assert f"srchgen/_starter/{f.name}" in names
+    for f in (REPO / "srchgen" / "cli" / "_starter").iterdir():
+        assert f"srchgen/cli/_starter/{f.name}" in names
 
 
 def test_installed_srchgen_names_the_pinned_version(installed: Path, tmp_path: Path) -> None:
@@ -121,7 +121,7 @@ def test_installed_srchgen_names_the_pinned_version(installed: Path, tmp_path: P
 
 def test_installed_package_finds_its_own_theme(installed: Path, tmp_path: Path) -> None:
     """Imported from the venv's site-packages, the theme inside it, never this checkout."""
-    code = "import srchgen, srchgen.templates as r; print(srchgen.__file__); print(r.theme_dir('templates')); print(r.theme_dir('assets'))"
+    code = "import srchgen, srchgen.render.templates as r; print(srchgen.__file__); print(r.theme_dir('templates')); print(r.theme_dir('assets'))"
     out = ok(sh([str(installed / "python"), "-c", code], tmp_path, clean_env(installed))).stdout.split("\n")
     site_packages = str(installed.parent / "lib")
     assert all(line.startswith(site_packages) for line in out[:3]), out
@@ -334,7 +334,7 @@ def _require_committed_hooks() -> None:
     """pre-commit try-repo clones this checkout, so the hook and the package must be committed (as in CI's clone)."""
     if shutil.which("git") is None or not (REPO / ".git").exists():
         pytest.skip("this checkout is not a git repository; pre-commit try-repo needs one")
-    tracked = subprocess.run(["git", "ls-files", "--error-unmatch", ".pre-commit-hooks.yaml", "pyproject.toml", "srchgen/starter.py"],
+    tracked = subprocess.run(["git", "ls-files", "--error-unmatch", ".pre-commit-hooks.yaml", "pyproject.toml", "srchgen/cli/starter.py"],
                              cwd=REPO, capture_output=True, text=True, check=False)
     assert tracked.returncode == 0, "commit .pre-commit-hooks.yaml: pre-commit try-repo sees committed files only"
 

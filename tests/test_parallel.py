@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from srchgen import parallel
-from srchgen.build import build, check
+from srchgen.build import parallel
+from srchgen.build.pipeline import build, check
 from tests.conftest import manifest, project_for, write_record
 from tests.test_build import tree
 

@@ -14,10 +14,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from srchgen.config import Config
-from srchgen.derive import Gate, Tier, derive, derive_tier
+from srchgen.derive.rules import Gate, Tier, derive, derive_tier
 from srchgen.errors import Problem
-from srchgen.source import parse_source
-from srchgen.validate import validate
+from srchgen.load.source import parse_source
+from srchgen.check.validate import validate
 
 CONFIG = Config(today=dt.date(2026, 11, 22))
 HEX = "08EA5386"

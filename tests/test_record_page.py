@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from srchgen.build import build
+from srchgen.build.pipeline import build
 from srchgen.config import Config
-from srchgen.render import NOT_FOUND_STYLE, NOT_FOUND_STYLE_HASH, not_found_prefix
-from srchgen.values import is_pdf, when
+from srchgen.render.render import NOT_FOUND_STYLE, NOT_FOUND_STYLE_HASH, not_found_prefix
+from srchgen.render.values import is_pdf, when
 from tests.conftest import manifest, project_for, write_record
 from tests.pages import facts, visible_text
 

@@ -11,10 +11,10 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from srchgen import cli
-from srchgen.cli import main
+from srchgen.cli import commands as cli
+from srchgen.cli.commands import main
 from srchgen.config import Config
-from srchgen.scaffold import Draft, create, fresh_id, render, schema_url, taken_ids
+from srchgen.cli.scaffold import Draft, create, fresh_id, render, schema_url, taken_ids
 
 ENV = {"SOURCE_DATE_EPOCH": "1793491200", "GITHUB_ACTIONS": None}  # 2026-11-01
 FLAGS = ["--question", "How does soil moisture affect winter wheat yield?", "--section", "research", "--score", "7.5",
@@ -164,7 +164,7 @@ def test_create_never_overwrites(tmp_path: Path) -> None:
 
 
 def test_create_refuses_existing_file_even_if_id_check_raced(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from srchgen import scaffold
+    from srchgen.cli import scaffold
 
     (tmp_path / "0C0C0C0C.md").write_text("someone else's record\n")
     monkeypatch.setattr(scaffold, "fresh_id", lambda records_dir, token: "0C0C0C0C")
@@ -180,6 +180,6 @@ def test_schema_url_uses_base_url() -> None:
 
 
 def test_section_choices_match_the_schema() -> None:
-    from srchgen.schema import Section
+    from srchgen.check.schema import Section
 
     assert cli._SECTIONS == [s.value for s in Section]

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from srchgen import search
-from srchgen.build import build
-from srchgen.search import SHARDS_FILE, pagefind_command
+from srchgen.build import search
+from srchgen.build.pipeline import build
+from srchgen.build.search import SHARDS_FILE, pagefind_command
 from tests.conftest import CORPUS, manifest, project_for, write_record
 
 pytestmark = pytest.mark.skipif(pagefind_command(Path(".")) is None, reason="Pagefind is not installed")
@@ -103,7 +103,7 @@ def _site_of(root: Path, n: int) -> Path:
 
 
 def test_missing_pagefind_is_one_note(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from srchgen.project import Report
+    from srchgen.build.project import Report
 
     monkeypatch.setattr(search, "pagefind_command", lambda *a, **k: None)
     report = Report(search_shard_size=2)
@@ -116,7 +116,7 @@ def test_a_failing_shard_run_is_one_oserror(tmp_path: Path, monkeypatch: pytest.
     """The third of three runs fails (a full disk, say): one OSError naming the site, as before."""
     import sys
 
-    from srchgen.project import Report
+    from srchgen.build.project import Report
 
     real = search.pagefind_command
 

@@ -15,7 +15,7 @@ from typing import Iterator
 
 import pytest
 
-from srchgen.serve import State, make_handler
+from srchgen.cli.serve import State, make_handler
 
 
 @pytest.fixture

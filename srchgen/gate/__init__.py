@@ -5,4 +5,7 @@
 - `write`: `gate_evaluation` written into a record, every other byte kept
 - `sandbox`: bubblewrap around a record's repro script or Lean proof
 - `ops`: the `srchgen gate payload|record|run` commands, composed from the above
+
+In the package's layers (`[tool.importlinter]` in pyproject.toml) gate sits beside render: it
+may import derive, check, load and the core; build (the signature checker) and cli use it.
 """

@@ -1,6 +1,6 @@
 """The signature rule of the validate stage (SPEC §2 "Signed evaluations"), bound to one allowed_signers file.
 
-`build.signature_checker` makes one `SignatureChecker` per build when `gate_signers` is set.
+`build.project.signature_checker` makes one `SignatureChecker` per build when `gate_signers` is set.
 Called as a `validate.SignatureCheck` it returns the problems of one record's evaluation; its
 `signer()` then says who signed a record that passed, so the page and the JSON can name the
 signer without a second ssh-keygen run (verifications are memoised on the AllowedSigners).
@@ -12,12 +12,12 @@ import shutil
 from pathlib import Path
 
 from srchgen.config import _key_line
-from srchgen.derive import Signer
+from srchgen.derive.rules import Signer
 from srchgen.errors import ConfigError, Problem
 from srchgen.gate.sig import GateSigError, Verification, canonical_payload, verify
 from srchgen.gate.signers import AllowedSigners, AllowedSignersError, load_allowed_signers
-from srchgen.schema import Record
-from srchgen.source import SourceFile
+from srchgen.check.schema import Record
+from srchgen.load.source import SourceFile
 
 
 def payload_of(rec: Record) -> bytes:

@@ -2,7 +2,7 @@
 
 The verification pipeline's side of Gate 2: find a record, form the canonical text of an
 evaluation, sign it and write it into the record without touching any other byte, and run the
-record's artifacts in the sandbox. cli.py only turns these results into output and exit codes.
+record's artifacts in the sandbox. srchgen/cli/gate.py only turns these results into output and exit codes.
 """
 
 from __future__ import annotations
@@ -16,16 +16,15 @@ from pathlib import Path
 from typing import Any
 
 from srchgen.config import Config
-from srchgen.derive import sufficient_artifacts
 from srchgen.errors import Problem
 from srchgen.gate.check import load_signers
 from srchgen.gate.sig import canonical_payload, format_evaluated, sign, verify
 from srchgen.gate.write import set_gate_evaluation
 from srchgen.gate.sandbox import ReproOutcome, check_lean, run_repro
-from srchgen.schema import ArtifactKind, Record
-from srchgen.schema_errors import check_schema
-from srchgen.source import SourceFile, load_source
-from srchgen.validate import validate_one
+from srchgen.check.schema import ArtifactKind, Record, sufficient_artifacts
+from srchgen.check.schema_errors import check_schema
+from srchgen.load.source import SourceFile, load_source
+from srchgen.check.validate import validate_one
 
 
 class GateError(Exception):

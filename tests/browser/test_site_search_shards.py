@@ -11,8 +11,8 @@ from typing import Iterator
 
 import pytest
 
-from srchgen.build import build
-from srchgen.search import SHARDS_FILE, pagefind_command
+from srchgen.build.pipeline import build
+from srchgen.build.search import SHARDS_FILE, pagefind_command
 from tests.browser.conftest import VALID_CORPUS
 from tests.browser.sitecheck import Served, serve_directory
 from tests.conftest import project_for

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from srchgen import cache, textfiles
+from srchgen.build import cache, textfiles
 
 
 def test_chunked_state_round_trips_across_chunks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -8,8 +8,8 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from srchgen import charts
-from srchgen.derive import Gate, Level, Tier
+from srchgen.render import charts
+from srchgen.derive.rules import Gate, Level, Tier
 
 SVG = "{http://www.w3.org/2000/svg}"
 

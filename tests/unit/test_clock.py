@@ -10,7 +10,7 @@ import pytest
 
 from srchgen import clock
 from srchgen.config import Config
-from srchgen.scaffold import Draft, create
+from srchgen.cli.scaffold import Draft, create
 
 PACKAGE = Path(clock.__file__).resolve().parent
 # Attribute calls that read the wall clock as a date or time. time.monotonic/perf_counter measure

@@ -1,4 +1,4 @@
-"""FastCodeGenerator (srchgen/codegen.py) against Jinja's own code generator, one construct at a
+"""FastCodeGenerator (srchgen/render/codegen.py) against Jinja's own code generator, one construct at a
 time: each template below renders the same text both ways, or fails both ways with the same
 kind of error (StrictUndefined, as the build's environment has)."""
 
@@ -8,7 +8,7 @@ import jinja2
 import pytest
 from markupsafe import Markup
 
-from srchgen import codegen
+from srchgen.render import codegen
 
 
 class Obj:

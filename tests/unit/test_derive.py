@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from srchgen.config import Config
-from srchgen.derive import (
+from srchgen.derive.rules import (
     Signer,
     Gate,
     Grade,
@@ -24,8 +24,8 @@ from srchgen.derive import (
     fmt_threshold,
     plural,
 )
-from srchgen.quality_guide import guide
-from srchgen.schema import Record
+from srchgen.derive.quality_guide import guide
+from srchgen.check.schema import Record
 from tests.conftest import manifest
 
 H1, H2, H3 = "1" * 64, "2" * 64, "3" * 64

@@ -11,8 +11,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from srchgen import export
-from srchgen.export import Segments, _crc_join, records_export
+from srchgen.render import export
+from srchgen.render.export import Segments, _crc_join, records_export
 
 CONFIG = SimpleNamespace(title="Registry", license=None, base_url="https://example.org/r/")
 

@@ -6,7 +6,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from srchgen import graph
+from srchgen.render import graph
 
 SVG = "{http://www.w3.org/2000/svg}"
 

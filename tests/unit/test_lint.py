@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from srchgen.cli import main
+from srchgen.cli.commands import main
 
 ENV = {"SOURCE_DATE_EPOCH": "1793491200", "GITHUB_ACTIONS": None}  # 2026-11-01
 A, B = "records/1A2B3C4D.md", "records/5E6F7A8B.md"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from srchgen.markup import cut, plain_text, render_markdown, strip_abstract_label
+from srchgen.derive.markup import cut, plain_text, render_markdown, strip_abstract_label
 
 
 @pytest.mark.parametrize(

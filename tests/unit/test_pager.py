@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from srchgen.render import PAGER_REACH, pager_window
+from srchgen.render.render import PAGER_REACH, pager_window
 
 
 @pytest.mark.parametrize(

@@ -12,7 +12,7 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from srchgen.relevance import RELEVANCE_THRESHOLD, _words, addresses_question, explain, relevance_score
+from srchgen.check.relevance import RELEVANCE_THRESHOLD, _words, addresses_question, explain, relevance_score
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 PAIRS = yaml.safe_load((DATA / "relevance_pairs.yaml").read_text(encoding="utf-8"))["pairs"]
@@ -237,7 +237,7 @@ KNOWN_MISMATCHED_RECORDS = {"D5E0A418", "6B2F97C5"}
 
 
 def test_no_false_alarm_on_the_shipped_records() -> None:
-    from srchgen.source import abstract_of, load_sources
+    from srchgen.load.source import abstract_of, load_sources
 
     records = Path(__file__).resolve().parents[2] / "records"
     sources, problems = load_sources(records, "records")

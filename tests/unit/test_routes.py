@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from srchgen import routes
+from srchgen.render import routes
 from srchgen.config import Config
-from srchgen.derive import Gate, Level, Tier
+from srchgen.derive.rules import Gate, Level, Tier
 
 
 @pytest.mark.parametrize(

@@ -8,7 +8,7 @@ import re
 import pytest
 
 from srchgen.config import Config
-from srchgen.search import ALL_RECORDS, bundle_dir, shard_glob, shards
+from srchgen.build.search import ALL_RECORDS, bundle_dir, shard_glob, shards
 
 
 def _ids(n: int, seed: int = 1) -> list[str]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from srchgen.errors import Position
-from srchgen.source import abstract_of, parse_source
+from srchgen.load.source import abstract_of, parse_source
 
 GOOD = """---
 manifest: paper-manifest-v1.1

@@ -20,10 +20,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from srchgen import source
+from srchgen.load import source
 from srchgen.config import Config
-from srchgen.source import SourceFile, load_source, parse_source, record_files
-from srchgen.validate import validate
+from srchgen.load.source import SourceFile, load_source, parse_source, record_files
+from srchgen.check.validate import validate
 from tests.conftest import CORPUS, REPO
 from tests.hostile.cases import CASES, numbered
 from tests.test_properties import TOKENS

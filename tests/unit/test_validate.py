@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 
 from srchgen.config import Config
-from srchgen.schema_errors import SUGGEST_LIMIT
-from srchgen.source import load_sources, parse_source
-from srchgen.validate import validate
+from srchgen.check.schema_errors import SUGGEST_LIMIT
+from srchgen.load.source import load_sources, parse_source
+from srchgen.check.validate import validate
 from tests.conftest import manifest, record_text, write_record
 
 CFG = Config(today=dt.date(2026, 11, 22))

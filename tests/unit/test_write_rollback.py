@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from srchgen import write
-from srchgen.render import Output
+from srchgen.build import write
+from srchgen.render.render import Output
 
 OLD = {"index.html": b"old index\n", "records/A/index.html": b"old A\n", "records/B/index.html": b"old B\n", "feed.json": b"old feed\n"}
 CHANGED = [Output("records/A/index.html", b"new A\n"), Output("records/C/index.html", b"new C\n"), Output("index.html", b"new index\n")]
