@@ -93,8 +93,8 @@ class Config(BaseModel):
     12,500: at 100,000 records, shards of 20,000 put the build's process tree at 3,839 MiB (make bench-scale), over SPEC §8's 4 GB."""
     feed_size: int = Field(50, ge=1, le=100_000)
     """feed.json and feed.atom hold the newest this many records (SPEC §8); the data export holds them all."""
-    max_site_bytes: int = Field(1_000_000_000, ge=1)
-    """A build whose site would exceed this many bytes fails before touching site/ (GitHub Pages: 1 GB per site)."""
+    max_site_bytes: int = Field(10_000_000_000, ge=1)
+    """A build whose site would exceed this many bytes fails before touching site/ (SPEC §8: GitHub Pages refuses a site over 10 GB unpacked; past 1 GB every build adds a note)."""
     repository: str | None = None
     """https URL of the registry's source repository (e.g. https://github.com/org/registry): history, edit and source links."""
     license: License | None = None

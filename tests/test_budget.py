@@ -40,8 +40,8 @@ def test_build_prints_size_and_file_count(runner: CliRunner, tmp_project: Path) 
     assert line, result.stdout
     files = [p for p in (tmp_project / "site").rglob("*") if p.is_file()]
     assert f"site/: {len(files):,} files" in line.group(0)
-    again = run(runner, "build", "--no-search")  # the no-op replays it
-    assert line.group(0) in again.stdout and "is up to date" in again.stderr
+    again = run(runner, "build", "--no-search")  # the no-op says so in one line, with the size (issue 24)
+    assert again.stdout == f"site/ is up to date: 14 records, {line.group(0).removeprefix('site/: ')}\n", again.output
 
 
 def test_over_budget_fails_before_touching_site(runner: CliRunner, tmp_project: Path) -> None:
@@ -244,3 +244,31 @@ def test_the_over_budget_line_says_1_file_not_1_files() -> None:
         "data export 5.0 MB (1 file), record pages 2.0 kB (2 files)"
     )
     assert budget.Usage().line("site/") == "site/: 0 files, 0.0 kB"
+
+
+def test_max_site_bytes_defaults_to_pages_unpacked_limit() -> None:
+    """SPEC §8, corrected: Pages refuses a site over 10 GB unpacked; the default no longer refuses
+    a default build of 100,000 records (2.4 GB)."""
+    from srchgen.config import Config
+
+    assert Config().max_site_bytes == 10_000_000_000
+
+
+@pytest.mark.parametrize("size,noted", [(0, False), (budget.PAGES_DOCUMENTED_BYTES, False), (budget.PAGES_DOCUMENTED_BYTES + 1, True), (9_999_999_999, True)])
+def test_a_site_over_1_gb_gets_one_note(size: int, noted: bool) -> None:
+    from srchgen.build.project import Report
+
+    report = Report()
+    usage = budget.Usage()
+    usage.add("records/ABCDEF01/index.html", size)
+    check = report.check_budget(10_000_000_000)
+    check(usage)
+    check(usage)  # a build that checks twice (before and after search) still says it once
+    assert report.notes.count(budget.LARGE_SITE) == (1 if noted else 0)
+
+
+def test_the_note_reaches_the_command_line(runner: CliRunner, tmp_project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(budget, "PAGES_DOCUMENTED_BYTES", 20_000)
+    result = run(runner, "build", "--no-search")
+    assert result.exit_code == 0, result.output
+    assert result.stderr.count("note: the site is over 1 GB unpacked") == 1

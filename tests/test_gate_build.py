@@ -267,7 +267,7 @@ def test_bad_signers_file_is_a_config_error(registry: Path, content: str | None,
 
 def test_revoking_a_key_fails_the_next_build_even_when_nothing_else_changed(recorded: Path, keys: Path) -> None:
     assert cli("build", "--no-search").exit_code == 0
-    assert "up to date" in cli("build", "--no-search").stderr
+    assert "up to date" in cli("build", "--no-search").stdout
     Path("gate/allowed_signers").write_text(f"other@srch.example {public_line(keys / 'stranger')}\n")
     r = cli("build", "--no-search")
     assert r.exit_code == 1

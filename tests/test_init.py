@@ -55,7 +55,7 @@ def test_init_writes_every_file_and_the_example_passes_strict_check(made: Path, 
     monkeypatch.chdir(made)
     check = run(["check", "--strict"])  # no warning either: the example abstract answers its question
     assert check.exit_code == 0, check.output
-    assert check.stdout == "1 records ok\n" and check.stderr == ""
+    assert check.stdout == "1 record ok\n" and check.stderr == ""
     build = run(["build", "--no-search"])
     assert build.exit_code == 0, build.output
     assert (made / "site" / "index.html").is_file() and not (made / "templates").exists()

@@ -114,6 +114,15 @@ class Usage:
         )
 
 
+# SPEC §8 (corrected): Pages refuses over 10 GB unpacked (max_site_bytes' default) and checks the
+# compressed artifact; its documentation gives 1 GB for a published site. Past that, one note.
+PAGES_DOCUMENTED_BYTES = 1_000_000_000
+LARGE_SITE = (
+    "the site is over 1 GB unpacked: GitHub's documentation gives 1 GB for a published site, while its "
+    "deploy step checks the compressed artifact (warning at 1 GiB); watch the artifact size the Pages workflow reports"
+)
+
+
 def files(n: int) -> str:
     """'1 file', '1,234 files'."""
     return f"{n:,} file" if n == 1 else f"{n:,} files"

@@ -48,6 +48,8 @@ class Report:
 
         def check(usage: budget.Usage) -> None:
             self.usage = budget.enforce(usage, limit)
+            if usage.bytes > budget.PAGES_DOCUMENTED_BYTES and budget.LARGE_SITE not in self.notes:
+                self.notes.append(budget.LARGE_SITE)
 
         return check
 

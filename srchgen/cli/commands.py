@@ -148,11 +148,11 @@ def _build_locked(records: str | None, out: str | None, records_dir: Path, out_d
     fp = cache.fingerprint(root, records_dir, out_dir, options, stats)
     replay = cache.noop_messages(out_dir, fp)
     if replay is not None:
+        # The last build's warnings and notes again, then one line: nothing was built (issue 24).
         site = f"{shown(out_dir)}/"  # once, not once a line: it resolves two paths (0.09 s of a 0.3 s no-op at 10,000)
-        stdout = ("built ", "::", f"{site}: ")
+        stdout = ("::", f"{site} is up to date")
         for line in replay:
             click.echo(line, err=not line.startswith(stdout))
-        click.echo(f"{site} is up to date", err=True)
         return
     from srchgen.build.budget import OverBudget
     from srchgen.build.pipeline import build
@@ -166,11 +166,11 @@ def _build_locked(records: str | None, out: str | None, records_dir: Path, out_d
         fail_usage(e.problems)
     except OverBudget as e:  # SPEC §8: over max_site_bytes, found before site/ was touched
         click.echo(e.usage.over(f"{shown(project.out)}/", e.limit), err=True)
-        click.echo(f"site not written: {shown(project.out)} is unchanged", err=True)
+        click.echo(not_written(project.out), err=True)
         sys.exit(1)
     printed = report_problems(report)
     if report.errors:
-        click.echo(f"site not written: {shown(project.out)} is unchanged", err=True)
+        click.echo(not_written(project.out), err=True)
         sys.exit(1)
     notes = [f"note: {note}" for note in report.notes]
     for note in notes:
@@ -181,7 +181,22 @@ def _build_locked(records: str | None, out: str | None, records_dir: Path, out_d
     for line in size:
         click.echo(line)
     annotations = [p.annotation() for p in report.problems] if os.environ.get("GITHUB_ACTIONS") == "true" else []
-    cache.save_noop(project.out, fp, printed + notes + annotations + [done] + size, cache.site_identity(project.out))
+    same = f"{shown(project.out)}/ is up to date: {count(report.records, 'record')}"
+    if report.usage is not None:
+        same += f", {report.usage.line('').removeprefix(': ')}"
+    cache.save_noop(project.out, fp, printed + notes + annotations + [same], cache.site_identity(project.out))
+
+
+def not_written(out: Path) -> str:
+    """Why a failed build left the output folder alone, without calling a folder that is not there unchanged."""
+    if out.exists():
+        return f"site not written: {shown(out)} is unchanged"
+    return f"site not written: {shown(out)} does not exist yet and was not created"
+
+
+def count(n: int, noun: str) -> str:
+    """'1 record', '2 records' (SPEC §3: counts agree in number)."""
+    return f"{n:,} {noun}" if n == 1 else f"{n:,} {noun}s"
 
 
 @main.command("check")
@@ -210,7 +225,12 @@ def check_cmd(records: str | None, base: str | None, strict: bool) -> None:
     report_problems(report)
     if report.errors:
         sys.exit(1)
-    click.echo(f"{report.records} records ok")
+    # "ok" only for the records with nothing to report (issue 24): a warning is not ok.
+    flagged = len({p.path for p in report.problems if p.path.endswith(".md")})
+    if flagged:
+        click.echo(f"{count(report.records, 'record')} checked: {report.records - flagged:,} ok, {flagged:,} with warnings")
+    else:
+        click.echo(f"{count(report.records, 'record')} ok")
 
 
 @main.command("schema")
