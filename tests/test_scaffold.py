@@ -117,7 +117,7 @@ def test_new_without_flags_and_no_terminal_is_usage_error(registry: Path) -> Non
 
 def test_new_asks_at_a_terminal(registry: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(cli, "_interactive", lambda: True)
-    answers = "How does soil salinity affect barley yield?\nbenchmarks\nsalinity,barley\n6.25\n4\nExample Lab\ny\n\n"
+    answers = "How does soil salinity affect barley yield?\n\nbenchmarks\nsalinity,barley\n6.25\n4\nExample Lab\ny\n\n"
     result = CliRunner().invoke(main, ["new"], input=answers, env=ENV)
     assert result.exit_code == 0, result.output
     path = registry / result.stdout.strip().splitlines()[-1]
@@ -183,3 +183,41 @@ def test_section_choices_match_the_schema() -> None:
     from srchgen.check.schema import Section
 
     assert cli._SECTIONS == [s.value for s in Section]
+
+
+def test_new_writes_doi_report_url_and_related(registry: Path) -> None:
+    """--doi, --report-url and --related (issue 24): written, validated, and a related id must be a record of the registry."""
+    first = CliRunner().invoke(main, ["new", *FLAGS], env=ENV)
+    assert first.exit_code == 0, first.output
+    other = "SRCH:" + Path(first.stdout.strip()).stem
+    flags = [*FLAGS, "--doi", "10.5281/zenodo.123", "--report-url", "https://example.org/report.pdf", "--related", f" {other} ", "--title", "Soil and wheat"]
+    result = CliRunner().invoke(main, ["new", *flags], env=ENV)
+    assert result.exit_code == 0, result.output
+    data = front_matter(registry / result.stdout.strip())
+    assert data["doi"] == "10.5281/zenodo.123" and data["report_url"] == "https://example.org/report.pdf"
+    assert data["related"] == [other] and data["title"] == "Soil and wheat"
+
+
+@pytest.mark.parametrize(
+    "flag,value,message",
+    [
+        ("--doi", "not-a-doi", "srchgen new: --doi: doi:"),
+        ("--report-url", "ftp://example.org/r.pdf", "srchgen new: --report-url: report_url:"),
+        ("--related", "SRCH:ABCDEF12", "srchgen new: --related: related[0]: no record has the id SRCH:ABCDEF12"),
+    ],
+    ids=["doi", "report-url", "related"],
+)
+def test_new_rejects_a_bad_doi_report_url_or_related_id(registry: Path, flag: str, value: str, message: str) -> None:
+    result = CliRunner().invoke(main, ["new", *FLAGS, flag, value], env=ENV)
+    assert result.exit_code == 2, result.output
+    assert any(line.startswith(message) for line in result.stderr.splitlines()), result.stderr
+    assert list((registry / "records").iterdir()) == []
+
+
+def test_new_asks_for_a_title_at_a_terminal(registry: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(cli, "_interactive", lambda: True)
+    answers = "How does soil salinity affect barley yield?\nSalinity and barley\nbenchmarks\nsalinity\n6.25\n4\nExample Lab\ny\n\n"
+    result = CliRunner().invoke(main, ["new"], input=answers, env=ENV)
+    assert result.exit_code == 0, result.output
+    assert "Short title" in result.output
+    assert front_matter(registry / result.stdout.strip().splitlines()[-1])["title"] == "Salinity and barley"

@@ -259,11 +259,14 @@ _SECTIONS = ["research", "benchmarks", "mathematics"]  # schema.Section, without
 @click.option("--publisher", help="Publisher name (required).")
 @click.option("--title", help="Optional short title; defaults to the research question.")
 @click.option("--report-artifact/--no-report-artifact", default=None, help="Whether a report artifact is publicly available (required).")
+@click.option("--report-url", help="Optional https link to the report.")
+@click.option("--doi", help="Optional DOI, e.g. 10.5281/zenodo.123 (a DOI implies registered).")
+@click.option("--related", help="Comma-separated ids of existing related records, e.g. SRCH:8F12A054.")
 @click.option("--date", "submitted", type=click.DateTime(["%Y-%m-%d"]), help="Submission date YYYY-MM-DD [default: today, UTC].")
 @click.option("--abstract", help="The abstract (Markdown) [default: a placeholder that check reports until it is replaced].")
 def new_cmd(records: str | None, question: str | None, section: str | None, topics: str | None, score: float | None,
-            claims: int | None, publisher: str | None, title: str | None, report_artifact: bool | None, submitted: Any,
-            abstract: str | None) -> None:
+            claims: int | None, publisher: str | None, title: str | None, report_artifact: bool | None,
+            report_url: str | None, doi: str | None, related: str | None, submitted: Any, abstract: str | None) -> None:
     """Scaffold records/<HEX>.md with a fresh random id; prints its path. Never overwrites."""
     from srchgen.cli.scaffold import Draft, ScaffoldError, create, flag_for
 
@@ -276,6 +279,8 @@ def new_cmd(records: str | None, question: str | None, section: str | None, topi
         raise click.UsageError(f"missing {flags} (stdin is not a terminal, so srchgen new cannot ask)")
     if values["question"] is None:
         values["question"] = click.prompt("Research question")
+    if title is None and missing:
+        title = click.prompt("Short title (empty: the research question is the title)", default="", show_default=False) or None
     if values["section"] is None:
         values["section"] = click.prompt("Section", type=click.Choice(_SECTIONS), default="research")
     if topics is None and missing:
@@ -295,6 +300,9 @@ def new_cmd(records: str | None, question: str | None, section: str | None, topi
         abstract=abstract.strip() or None if abstract is not None else None,
         topics=tuple(t.strip() for t in (topics or "").split(",") if t.strip()),
         title=title,
+        report_url=report_url or None,
+        doi=doi or None,
+        related=tuple(r.strip() for r in (related or "").split(",") if r.strip()),
         submitted=submitted.date() if submitted else config.today,
         **values,
     )

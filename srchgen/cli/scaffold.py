@@ -28,6 +28,7 @@ from srchgen.load.source import parse_source, record_files
 from srchgen.check.validate import PLACEHOLDER_MESSAGE, validate
 
 SCHEMA_FILE = "schema/paper-manifest-v1.1.json"
+_UNKNOWN_RELATED = re.compile(r"related\[\d+\]: no record has the id (SRCH:[0-9A-F]{8})")  # validate.check_registry
 _ID_LINE = re.compile(r"^id:\s*['\"]?SRCH:([0-9A-Fa-f]{8})", re.M)
 
 
@@ -43,6 +44,9 @@ class Draft:
     report_artifact: bool
     topics: tuple[str, ...] = ()
     title: str | None = None
+    report_url: str | None = None
+    doi: str | None = None
+    related: tuple[str, ...] = ()
     submitted: dt.date | None = None
     """None: the config's reference day (`Config.today`), the same day 'in the future' is judged by."""
     abstract: str | None = None
@@ -53,7 +57,7 @@ class Draft:
 FLAGS = {
     "research_question": "--question", "title": "--title", "submitted": "--date", "section": "--section",
     "topics": "--topics", "review": "--score", "claims": "--claims", "publisher": "--publisher",
-    "report_artifact": "--report-artifact",
+    "report_artifact": "--report-artifact", "report_url": "--report-url", "doi": "--doi", "related": "--related",
 }
 
 
@@ -112,6 +116,9 @@ def render(draft: Draft, hex_id: str, schema: str) -> str:
         "  record_source: null",
         f"publisher: {_scalar(draft.publisher)}",
         f"report_artifact: {'true' if draft.report_artifact else 'false'}",
+        *([f"report_url: {_scalar(draft.report_url)}"] if draft.report_url else []),
+        *([f"doi: {_scalar(draft.doi)}"] if draft.doi else []),
+        *([f"related: [{', '.join(_scalar(r) for r in draft.related)}]"] if draft.related else []),
         "---",
         draft.abstract.strip() if draft.abstract is not None
         else f"{PLACEHOLDER} It should answer the research question: {draft.question.strip()}",
@@ -159,7 +166,14 @@ def create(records_dir: Path, draft: Draft, config: Config, display: str = "reco
     if src is not None:
         _, found = validate([src], config)
         problems += found
-    errors = [p for p in problems if p.severity == "error" and p.message != PLACEHOLDER_MESSAGE]
+    # The draft is validated alone: a related id is unknown to that check when it is another
+    # record of the registry, so only ids no record file uses are reported (--related).
+    existing = {f"SRCH:{h}" for h in taken_ids(records_dir)}
+    errors = [
+        p for p in problems
+        if p.severity == "error" and p.message != PLACEHOLDER_MESSAGE
+        and not ((m := _UNKNOWN_RELATED.fullmatch(p.message)) and m.group(1) in existing)
+    ]
     if errors:
         raise ScaffoldError(errors)
     records_dir.mkdir(parents=True, exist_ok=True)
