@@ -20,6 +20,7 @@ from srchgen.build.buildlog import BuildLog, problem_rows, record_row, registry_
 from srchgen.build.incremental import abstracts_of, edit_in_place
 from srchgen.build.outputs import asset_outputs, handover, make_record, related_of, shared_pages, site_outputs, summarize
 from srchgen.build.outputs import start_worker as _start_worker
+from srchgen.render.render import RECORD_TEMPLATES
 from srchgen.build.project import Project, Report, env_key, report_of, signature_checker
 from srchgen.derive.quality_guide import guide
 from srchgen.render.marks import dupes_of
@@ -134,6 +135,7 @@ def _load_and_validate(b: _Build, stats: "cache.Stats | None") -> tuple[list[Sca
     b.spool = spool = textfiles.Spool(project.out)  # before the worker forks: it reads pages the parent spools
     if not b.site_ok and parallel.available() and len(todo) >= parallel.MIN_RECORDS:
         theirs, todo = parallel.split(todo)
+        r.load(RECORD_TEMPLATES)  # compiled once, here: the forked worker inherits them
         b.worker, b.chunks = _start_worker(project, r, theirs, b.checker, spool)
     rules = guide(config)
     scanned = reused + [b.done[f.name] for f, _ in todo if f.name in b.done]

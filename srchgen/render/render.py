@@ -108,6 +108,10 @@ def _nav_items(sections: frozenset[str] | None) -> tuple[tuple[Nav, str, str], .
     return tuple((n, "", "") for n in NAV if not n.kind.startswith("section:") or n.kind.removeprefix("section:") in sections)
 
 
+# What every record renders (record.html's default parents and includes among them): both
+# processes of a clean build need them.
+RECORD_TEMPLATES = ("record.html", "base.html", "_cite.html", "_history.html", "_related.html", "_row.html", "_atom_entry.xml")
+
 PAGER_REACH = 2  # pages linked on each side of the current one
 
 
@@ -225,6 +229,13 @@ class Renderer:
     @property
     def env(self) -> jinja2.Environment:
         return self.templates.env
+
+    def load(self, names: Iterable[str]) -> None:
+        """Compile these templates now (a clean build does before it forks its worker, which then
+        inherits Jinja, the environment and the compiled templates instead of making its own)."""
+        for name in names:
+            if name not in self._templates:
+                self._templates[name] = self.env.get_template(name)
 
     def _render(self, template: str, page: Page, **context: Any) -> bytes:
         tpl = self._templates.get(template)
