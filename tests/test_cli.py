@@ -172,3 +172,14 @@ def test_every_command_has_help(runner: CliRunner, command: str) -> None:
 def test_version(runner: CliRunner) -> None:
     result = run(runner, "--version")
     assert result.exit_code == 0 and "srchgen" in result.stdout
+
+
+@pytest.mark.parametrize("license,noted", [(None, True), ("CC-BY-4.0", False)], ids=["without", "with"])
+def test_a_build_without_a_license_says_so_once(runner: CliRunner, tmp_project: Path, license: str | None, noted: bool) -> None:
+    """Issue 24: like base_url, a missing licence is named (no page, feed or export would carry one)."""
+    if license is not None:
+        with (tmp_project / "pyproject.toml").open("a", encoding="utf-8") as f:
+            f.write(f'license = "{license}"\n')
+    result = run(runner, "build", "--no-search")
+    assert result.exit_code == 0, result.output
+    assert result.stderr.count("note: no license:") == (1 if noted else 0)

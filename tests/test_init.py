@@ -256,10 +256,30 @@ def test_invalid_options_write_nothing(tmp_path: Path, monkeypatch: pytest.Monke
 def test_title_is_asked_at_a_terminal(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
     monkeypatch.setattr(cli, "_interactive", lambda: True)
-    result = run(["init"], input="Wheat Syntheses\n")
+    result = run(["init"], input="Wheat Syntheses\n\n")
     assert result.exit_code == 0, result.output
     assert "Site title [Research Synthesis Registry]: " in result.stdout
     assert load_config(tmp_path).title == "Wheat Syntheses"
+
+
+@pytest.mark.parametrize("answer,chosen", [("\n", "CC-BY-4.0"), ("CC0-1.0\n", "CC0-1.0")], ids=["suggested", "typed"])
+def test_license_is_asked_at_a_terminal(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, answer: str, chosen: str) -> None:
+    """Issue 24: a registry made by init starts with a licence chosen (Zenodo will not publish without one)."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(cli, "_interactive", lambda: True)
+    result = run(["init"], input="Wheat Syntheses\n" + answer)
+    assert result.exit_code == 0, result.output
+    assert "Licence of the records (an SPDX id) [CC-BY-4.0]: " in result.stdout
+    config = load_config(tmp_path)
+    assert config.license is not None and config.license.id == chosen
+
+
+def test_license_flag_is_not_asked_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(cli, "_interactive", lambda: True)
+    result = run(["init", "--license", "ODbL-1.0"], input="T\n")
+    assert result.exit_code == 0 and "Licence" not in result.stdout, result.output
+    assert load_config(tmp_path).license.id == "ODbL-1.0"  # type: ignore[union-attr]
 
 
 def test_title_defaults_when_not_at_a_terminal(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

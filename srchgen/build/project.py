@@ -63,6 +63,7 @@ class Report:
 
 
 NO_BASE_URL = "no base_url: canonical, Open Graph, sitemap and absolute feed URLs are left out"
+NO_LICENSE = "no license: record pages, feeds and exports name no licence (set license, e.g. \"CC-BY-4.0\", in [tool.srchgen])"
 
 
 def report_of(problems: list[Problem], reused: int, records: int, strict: bool, config: Config) -> Report:
@@ -73,6 +74,8 @@ def report_of(problems: list[Problem], reused: int, records: int, strict: bool, 
         report.problems = [p.as_error() for p in report.problems]
     if not report.errors and not config.base_url:
         report.notes.append(NO_BASE_URL)
+    if not report.errors and config.license is None:
+        report.notes.append(NO_LICENSE)
     return report
 
 

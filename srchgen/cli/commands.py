@@ -318,11 +318,14 @@ def new_cmd(records: str | None, question: str | None, section: str | None, topi
         click.echo(f"note: {shown(path)} has a placeholder abstract; check and build report it until you replace it", err=True)
 
 
+SUGGESTED_LICENSE = "CC-BY-4.0"  # what `srchgen init` suggests at a terminal
+
+
 @main.command("init")
 @click.argument("directory", metavar="[DIR]", default=".", required=False)
 @click.option("--title", help="Site title [asked at a terminal; default: Research Synthesis Registry].")
 @click.option("--repository", metavar="URL", help="https URL of the registry's own repository (record history, correction links).")
-@click.option("--license", "license_", metavar="SPDX", help="The records' licence, an SPDX id such as CC-BY-4.0.")
+@click.option("--license", "license_", metavar="SPDX", help="The records' licence, an SPDX id such as CC-BY-4.0 [asked at a terminal; default there: CC-BY-4.0].")
 @click.option("--force", is_flag=True, help="Add the missing files to a non-empty folder; an existing file is never overwritten.")
 def init_cmd(directory: str, title: str | None, repository: str | None, license_: str | None, force: bool) -> None:
     """Create a registry in DIR [default: the current folder] that checks, builds and deploys as it is.
@@ -338,6 +341,8 @@ def init_cmd(directory: str, title: str | None, repository: str | None, license_
         check_target(target, force)
         if title is None and _interactive():
             title = click.prompt("Site title", default=Options.title)
+        if license_ is None and _interactive():  # a registry starts with a licence chosen (Zenodo needs one)
+            license_ = click.prompt("Licence of the records (an SPDX id)", default=SUGGESTED_LICENSE)
         options = Options(title=Options.title if title is None else title, repository=repository, license=license_)
         result = init(target, options, Config.model_validate({}), force)  # its today dates the example
     except StarterError as e:
