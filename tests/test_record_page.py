@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
+
 import datetime as dt
 import json
 import re
@@ -11,7 +14,7 @@ import pytest
 
 from srchgen.build.pipeline import build
 from srchgen.config import Config
-from srchgen.render.render import NOT_FOUND_STYLE, NOT_FOUND_STYLE_HASH, not_found_prefix
+from srchgen.render.render import NOT_FOUND_SCRIPT, NOT_FOUND_SCRIPT_HASH, NOT_FOUND_STYLE, NOT_FOUND_STYLE_HASH, not_found_prefix
 from srchgen.render.values import is_pdf, when
 from tests.conftest import manifest, project_for, write_record
 from tests.pages import facts, visible_text
@@ -91,9 +94,23 @@ def test_404_without_base_url_is_styled_inline_by_hash(tmp_project: Path) -> Non
     assert 'href="/assets/style.css"' not in html and 'href="index.html"' in html
 
 
+def test_404_without_base_url_finds_its_root_by_a_script_allowed_by_hash(tmp_project: Path) -> None:
+    """Issue 24: the script that points a deep 404's links at the site's root runs under the page's
+    CSP only because its SHA-256, as the browser computes it over the script's text, is listed."""
+    report = build(project_for(tmp_project), search=False)
+    assert not report.errors
+    html = (tmp_project / "site/404.html").read_text(encoding="utf-8")
+    text = html.split("<script>", 1)[1].split("</script>", 1)[0]
+    digest = "sha256-" + base64.b64encode(hashlib.sha256(text.encode()).digest()).decode()
+    assert text == NOT_FOUND_SCRIPT and digest == NOT_FOUND_SCRIPT_HASH
+    assert f"script-src 'self' 'wasm-unsafe-eval' '{digest}';" in html
+    assert html.count("<script") == 1  # no other page carries an inline script
+    assert all("<script>" not in p.read_text(encoding="utf-8") for p in (tmp_project / "site").rglob("*.html") if p.name != "404.html")
+
+
 def test_404_with_base_url_uses_its_path(built_site: Path) -> None:
     html = (built_site / "404.html").read_text(encoding="utf-8")
-    assert 'href="/repo/assets/style.css"' in html and "<style>" not in html
+    assert 'href="/repo/assets/style.css"' in html and "<style>" not in html and "<script>" not in html
 
 
 def _one_record_site(root: Path, **config: str) -> str:

@@ -211,6 +211,22 @@ NOT_FOUND_STYLE = (
 )
 NOT_FOUND_STYLE_HASH = "sha256-" + base64.b64encode(hashlib.sha256(NOT_FOUND_STYLE.encode()).digest()).decode()
 
+# And its links, for the same case (issue 24: "/records/X/nothing/here/" linked "the index" to
+# ".../nothing/here/index.html"): the site's root is the deepest folder of the address whose
+# 404.html answers 200 (a miss answers 404, with this very page, on GitHub Pages and under
+# `srchgen serve`); its relative links and the full stylesheet are then taken from there. At
+# the site's root, or opened as a file, nothing needs to change and nothing does.
+NOT_FOUND_SCRIPT = (
+    "(function(){var p=location.pathname,r=p.slice(0,p.lastIndexOf('/')+1),c=[];"
+    "while(r){c.push(r);if(r==='/')break;r=r.slice(0,r.lastIndexOf('/',r.length-2)+1)}"
+    "function fix(root){document.querySelectorAll('a[href]').forEach(function(a){var h=a.getAttribute('href');"
+    "if(!/^([a-z][a-z0-9+.-]*:|\\/|#)/i.test(h))a.setAttribute('href',root+h)});"
+    "var l=document.createElement('link');l.rel='stylesheet';l.href=root+'assets/style.css';document.head.appendChild(l)}"
+    "(function next(i){if(i>=c.length||i===0&&c.length===1)return;fetch(c[i]+'404.html',{method:'HEAD'})"
+    ".then(function(x){if(x.ok){if(i>0)fix(c[i])}else next(i+1)},function(){})})(0)})();"
+)
+NOT_FOUND_SCRIPT_HASH = "sha256-" + base64.b64encode(hashlib.sha256(NOT_FOUND_SCRIPT.encode()).digest()).decode()
+
 
 class Renderer:
     """Holds the compiled templates for one build."""
@@ -356,6 +372,7 @@ class Renderer:
         page = Page(path, self.config, nav, absolute_links=(path == routes.NOT_FOUND))
         if page.absolute_links and not page.prefix:
             page.extra["inline_style"] = (NOT_FOUND_STYLE, NOT_FOUND_STYLE_HASH)
+            page.extra["inline_script"] = (Markup(NOT_FOUND_SCRIPT), NOT_FOUND_SCRIPT_HASH)
         return Output(path, self._render(template, page, routes=routes, **context))
 
 
