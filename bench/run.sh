@@ -30,6 +30,10 @@
 #      incr    peers with INCR: clean, one priming INCR build, RUNS x INCR (incr-noop),
 #              RUNS x (edit; INCR) (incr-edit)
 #      search  RUNS x (clean; SEARCH_BUILD)  (srchgen with Pagefind; reported apart)
+#      push    RUNS x a CI push (issue 23), for peers defining PUSH: a fresh checkout (the
+#              inputs copied into work/N/push-<p>, no output), PUSH (push-first: nothing
+#              cached); then a new fresh checkout with one record edited and PUSH_CACHE
+#              copied over from the first (actions/cache restoring it), PUSH (push-next)
 #      check_output.py after full, noop, edit, incr-noop, incr-edit
 #   5. results/N.tsv (raw runs), N.checks.tsv, versions.tsv, N.md (table + targets)
 # Each build runs under measure.py (wall, user+sys CPU of the whole process tree,
@@ -49,7 +53,7 @@ RUNS=${RUNS:-3}
 WARMUP=${WARMUP:-1}
 SEED=${SEED:-1}
 TIMEOUT=${TIMEOUT:-900}
-PHASES=" ${PHASES:-full noop edit check incr search} "
+PHASES=" ${PHASES:-full noop edit check incr search push} "
 WORK=work/$N
 REL=../../..            # from work/N/<peer> back to this folder
 RES=results/$N.tsv
@@ -98,7 +102,7 @@ fi
 in_peer() {
     local p=$1; shift
     (
-        INPUT=corpus; CHECK=(); SEARCH_BUILD=(); INCR=(); CHECK_LAYOUT=peer; VERIFY_CLEAN=0
+        INPUT=corpus; CHECK=(); SEARCH_BUILD=(); INCR=(); PUSH=(); PUSH_CACHE=; CHECK_LAYOUT=peer; VERIFY_CLEAN=0
         # shellcheck source=/dev/null
         source "$p/peer.sh"
         cd "$WORK/$p" || exit 1
@@ -134,7 +138,7 @@ clean() {
     done
     shopt -u nullglob
 }
-empty_all_trash() { rm -rf "$WORK"/*/.trash "$WORK"/.trash work/.old-"$N".*; sync; }
+empty_all_trash() { rm -rf "$WORK"/*/.trash "$WORK"/.trash "$WORK"/push-* work/.old-"$N".*; sync; }
 
 do_build() {  # do_build MODE RUN [clean]
     if [ "${3:-}" = clean ]; then clean; fi
@@ -162,6 +166,36 @@ do_verify_clean() {  # the edited site must equal a clean build of the same reco
     mv ../verify-clean "../.trash/verify-clean.$RANDOM$RANDOM"
 }
 has() { [ -n "$(eval "echo \${$1[*]:-}")" ]; }   # has ARRAYNAME: array is non-empty
+
+# push_checkout DIR: a fresh checkout of the peer's inputs (every entry of its folder but its
+# outputs, caches and logs), as a CI runner has it; a previous one goes to the trash
+push_checkout() {
+    local d=$1 e pat skip
+    if [ -e "$d" ]; then mkdir -p ../.trash; mv "$d" "../.trash/$(basename "$d").$RANDOM$RANDOM"; fi
+    mkdir "$d"
+    for e in *; do
+        skip=0
+        for pat in "${CLEAN[@]}" build.log verify-clean.diff; do
+            # shellcheck disable=SC2053
+            [[ "$e" == $pat ]] && skip=1
+        done
+        [ "$skip" = 1 ] || cp -a "$e" "$d/"
+    done
+}
+do_push() {  # do_push RUN: push-first (nothing cached), then push-next (one record edited, cache restored)
+    local d=../push-$PEER saved=
+    push_checkout "$d"
+    (cd "$d" && timed push-first "$1" "${PUSH[@]}" >> build.log) || return 1
+    if [ -n "$PUSH_CACHE" ] && [ -e "$d/$PUSH_CACHE" ]; then
+        saved=../push-cache-$PEER
+        rm -rf "$saved"
+        cp -a "$d/$PUSH_CACHE" "$saved"
+    fi
+    push_checkout "$d"
+    (cd "$d" && do_edit "push-$1") || return 1
+    if [ -n "$saved" ]; then cp -a "$saved" "$d/$PUSH_CACHE"; fi  # as actions/cache restores it
+    (cd "$d" && timed push-next "$1" "${PUSH[@]}" >> build.log)
+}
 
 # rotated I: the peers in the order for run I (alternation between runs)
 rotated() {
@@ -221,6 +255,7 @@ if has_phase incr; then
     for p in "${PEER_LIST[@]}"; do ok_peer "$p" && in_peer "$p" check_incr incr-edit; done
 fi
 if has_phase search; then search() { if has SEARCH_BUILD; then do_search "$1" && do_output_check full-search; fi; }; phase search "$RUNS" search; fi
+if has_phase push; then push() { if has PUSH; then do_push "$1"; fi; }; phase push "$RUNS" push; fi
 # every timing is taken: only now delete the old outputs
 empty_all_trash
 

@@ -303,3 +303,18 @@ def test_scale_table_has_issue_13_limits(monkeypatch: pytest.MonkeyPatch, search
     tree_row = [ln for ln in text.splitlines() if ln.startswith("| process tree peak <= 3815 MiB")][0]
     assert search_row.endswith("| met |") == search_met and ("NOT MET" in search_row) != search_met
     assert tree_row.endswith("| met |") == tree_met and ("NOT MET" in tree_row) != tree_met
+
+
+@pytest.mark.parametrize("first,next_,results", [
+    (15.0, 5.0, ["met", "met"]),               # 1.5 x and 0.5 x Hugo + Pagefind's 10 s: at the limits
+    (15.1, 5.1, ["**NOT MET**", "**NOT MET**"]),  # just over both
+    (20.76, 19.51, ["**NOT MET**", "**NOT MET**"]),  # issue 23's measurement on 9b8357d
+])
+def test_push_table_is_srchgen_against_hugo_and_pagefind_from_scratch(first: float, next_: float, results: list[str]) -> None:
+    """Issue 23: both pushes against Hugo + Pagefind's push (which caches nothing), medians."""
+    data = (rows("hugo", "push-first", [9.0, 10.0, 12.0]) + rows("hugo", "push-next", [30.0] * 3)
+            + rows("srchgen", "push-first", [first] * 3) + rows("srchgen", "push-next", [next_] * 3))
+    lines = bench_table.push_table(bench_table.Stats(data))
+    assert [ln.rsplit("|", 2)[1].strip() for ln in lines[2:]] == results
+    assert "%.3f" % (first / 10.0) in lines[2] and "%.3f" % (next_ / 10.0) in lines[3]
+    assert bench_table.push_table(bench_table.Stats(rows("hugo", "full", [1.0]))) == []  # no push measured: no table

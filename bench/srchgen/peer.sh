@@ -12,6 +12,10 @@ SRCHGEN_BIN=${SRCHGEN:-$REL/../.venv/bin/srchgen}
 BUILD=("$SRCHGEN_BIN" build --no-search)
 SEARCH_BUILD=("$SRCHGEN_BIN" build)
 CHECK=("$SRCHGEN_BIN" check)
+# A registry's CI push (issue 23): the Pages workflow `srchgen init` writes builds a fresh
+# checkout with search, after actions/cache restored .srchgen-cache (PUSH_CACHE); no site/.
+PUSH=("$SRCHGEN_BIN" build)
+PUSH_CACHE=.srchgen-cache
 INCR=()                         # the normal build is the incremental one (cache)
 CHECK_LAYOUT=srchgen            # check_output.py --layout srchgen
 VERIFY_CLEAN=1                  # after the edit phase: edited build == clean build, byte for byte
