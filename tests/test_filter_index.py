@@ -41,9 +41,14 @@ def test_filter_values_match_the_rows_data_attributes(built_corpus: Path) -> Non
             assert f'<option value="{value}">' in home
 
 
-def test_filter_form_is_hidden_until_the_script_runs(built_corpus: Path) -> None:
+def test_filter_form_is_laid_out_from_the_start_and_hidden_without_javascript(built_corpus: Path) -> None:
+    """Issue 24: the form has its place before the script runs (its fields disabled until then),
+    so nothing moves; without JavaScript assets/nojs.css hides it."""
     home = (built_corpus / "index.html").read_text(encoding="utf-8")
-    assert re.search(r'<form class="instant-filter" hidden data-index="filter-index.json"', home)
+    assert re.search(r'<form class="instant-filter" data-index="filter-index.json"', home)
+    assert '<fieldset class="filter-fields" disabled>' in home and " hidden " not in home.split('class="instant-filter"')[1].split(">")[0]
+    assert '<noscript><link rel="stylesheet" href="assets/nojs.css"></noscript>' in home
+    assert (built_corpus / "assets" / "nojs.css").read_text(encoding="utf-8").strip().endswith(".instant-filter { display: none; }")
     assert 'src="assets/filter.js"' in home
     tier_page = (built_corpus / "tiers/watchlist/index.html").read_text(encoding="utf-8")
     assert 'data-scope-kind="tier" data-scope-value="watchlist"' in tier_page
