@@ -194,7 +194,7 @@
       }
     }
 
-    form.hidden = false;
+    form.querySelector("fieldset.filter-fields").disabled = false;  // laid out since the first paint (no layout shift)
     form.addEventListener("input", update);
     form.addEventListener("change", update);
     form.addEventListener("submit", function (ev) { ev.preventDefault(); update(); });
