@@ -44,6 +44,16 @@ def site_root(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathF
 
 
 @pytest.fixture(scope="session")
+def local_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The valid corpus built as every local build is: no base_url, repository or cname, through the public CLI."""
+    project = tmp_path_factory.mktemp("no-base-url") / "project"
+    shutil.copytree(VALID_CORPUS, project, symlinks=True)
+    proc = subprocess.run([sys.executable, "-m", "srchgen", "build", "--no-search"], cwd=project, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, f"local build failed:\n{proc.stdout}\n{proc.stderr}"
+    return project / "site"
+
+
+@pytest.fixture(scope="session")
 def paged_site(site_root: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A site whose index has seven pages, so its pager leaves pages out: the valid test
     corpus (14 records) built with page_size = 2 through the public CLI."""

@@ -3,9 +3,6 @@ out from the first paint, its fields enabled by assets/filter.js; without JavaSc
 Layout shift is read as Lighthouse reads it, from Chromium's layout-shift entries (CLS)."""
 from __future__ import annotations
 
-import shutil
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -13,7 +10,6 @@ import pytest
 
 from tests.browser.sitecheck import serve_directory
 
-VALID_CORPUS = Path(__file__).resolve().parents[1] / "corpus" / "valid"
 CLS_MAX = 0.05  # issue 24: Lighthouse mobile CLS at most 0.05 on the index and a listing
 
 CLS = """() => new Promise(done => {
@@ -24,19 +20,10 @@ CLS = """() => new Promise(done => {
 })"""
 
 
-@pytest.fixture(scope="module")
-def listing_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    project = tmp_path_factory.mktemp("cls") / "project"
-    shutil.copytree(VALID_CORPUS, project, symlinks=True)
-    proc = subprocess.run([sys.executable, "-m", "srchgen", "build", "--no-search"], cwd=project, capture_output=True, text=True, timeout=300)
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    return project / "site"
-
-
 @pytest.mark.parametrize("path", ["index.html", "sections/research/index.html", "tiers/watchlist/index.html"])
 @pytest.mark.parametrize("width,height", [(390, 844), (1366, 768)], ids=["phone", "desktop"])
-def test_a_listing_does_not_shift_when_its_filter_starts(chromium_browser: object, listing_site: Path, path: str, width: int, height: int) -> None:
-    with serve_directory(listing_site, "/repo/") as served:
+def test_a_listing_does_not_shift_when_its_filter_starts(chromium_browser: object, local_site: Path, path: str, width: int, height: int) -> None:
+    with serve_directory(local_site, "/repo/") as served:
         context = chromium_browser.new_context(viewport={"width": width, "height": height})  # type: ignore[attr-defined]
         page = context.new_page()
         # a slow script, as on a phone: the form must already have its place when it runs
@@ -56,8 +43,8 @@ def test_a_listing_does_not_shift_when_its_filter_starts(chromium_browser: objec
             context.close()
 
 
-def test_without_javascript_the_filter_is_hidden_and_the_links_stand_in(chromium_browser: object, listing_site: Path) -> None:
-    with serve_directory(listing_site, "/repo/") as served:
+def test_without_javascript_the_filter_is_hidden_and_the_links_stand_in(chromium_browser: object, local_site: Path) -> None:
+    with serve_directory(local_site, "/repo/") as served:
         context = chromium_browser.new_context(java_script_enabled=False)  # type: ignore[attr-defined]
         page = context.new_page()
         try:
