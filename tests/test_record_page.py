@@ -168,7 +168,10 @@ def test_status_badges_are_shared_and_embeddable(built_site: Path) -> None:
         root = ET.fromstring((built_site / "badges" / name).read_bytes())
         assert root.get("role") == "img" and not root.findall(".//{http://www.w3.org/2000/svg}script")
     html = (built_site / "records/D5E0A418/index.html").read_text(encoding="utf-8")
-    assert '<img src="../../badges/doi-grade--unverified.svg" alt="SRCH: DOI grade · Gate 2 Unverified" height="20">' in html
+    width = ET.fromstring((built_site / "badges/doi-grade--unverified.svg").read_bytes()).get("width")
+    # issue 24: the <img> has the SVG's own width and height, on the page and in the HTML snippet
+    assert f'<img src="../../badges/doi-grade--unverified.svg" alt="SRCH: DOI grade · Gate 2 Unverified" width="{width}" height="20">' in html
+    assert f'alt="SRCH: DOI grade · Gate 2 Unverified" width="{width}" height="20"&gt;&lt;/a&gt;' in html
     assert "[![SRCH: DOI grade · Gate 2 Unverified](https://example.org/repo/badges/doi-grade--unverified.svg)](https://example.org/repo/records/D5E0A418/)" in html
 
 
@@ -214,3 +217,20 @@ def test_a_shared_abstract_is_in_the_record_data_and_the_export(tmp_path: Path) 
         "0000000A": ["SRCH:0000000B", "SRCH:0000000C"], "0000000B": ["SRCH:0000000A", "SRCH:0000000C"],
         "0000000C": ["SRCH:0000000A", "SRCH:0000000B"]}
     assert site_after({"0000000B": texts["0000000B"], "0000000C": texts["0000000C"]}) == {"0000000A": [], "0000000B": [], "0000000C": []}
+
+
+@pytest.mark.parametrize("tier,gate,colour", [
+    ("DOI grade", "Verified", "#1f6b36"),  # green only when the gate verified it
+    ("DOI grade", "Unverified", "#4a5866"), ("DOI grade", "Pending", "#4a5866"),
+    ("DOI grade", "Failed", "#a11d2b"), ("Watchlist", "Failed", "#a11d2b"),
+    ("Watchlist", "Verified", "#8a4b00"), ("Watchlist", "Unverified", "#8a4b00"),
+    ("Quarantine candidate", "Verified", "#a11d2b"), ("Quarantine candidate", "Pending", "#a11d2b"),
+])
+def test_a_badge_is_green_only_for_a_verified_doi_grade_record(tier: str, gate: str, colour: str) -> None:
+    """Issue 24: the badge's colour does not say "good" for a record whose gate is not Verified."""
+    from srchgen.derive.rules import Gate, Tier
+    from srchgen.render import badges
+
+    svg = badges.badge_svg(Tier(tier), Gate(gate)).decode()
+    assert f'fill="{colour}"' in svg
+    assert f'width="{badges.badge_parts(tier, gate)[0] + badges.badge_parts(tier, gate)[1]}"' in svg

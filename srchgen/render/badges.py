@@ -9,10 +9,21 @@ from html import escape
 from srchgen.render import routes
 from srchgen.derive.rules import Gate, Tier
 from srchgen.render.render import Output
+from srchgen.render.values import BADGE_LABEL as _LABEL
+from srchgen.render.values import badge_parts
 
 _COLOURS = {Tier.DOI_GRADE: "#1f6b36", Tier.WATCHLIST: "#8a4b00", Tier.QUARANTINE: "#a11d2b"}
-_LABEL = "SRCH"
-_CHAR_W = 6.6  # 11px sans-serif, an average character's advance (the badge is sized, not measured)
+_NOT_VERIFIED = "#4a5866"  # slate: a DOI-grade tier whose Gate 2 did not verify it is not shown as "good"
+
+
+def colour(tier: Tier, gate: Gate) -> str:
+    """The value's colour: the tier's, except that green (DOI grade) needs a Verified gate (issue
+    24); a failed gate is red whatever the tier."""
+    if gate is Gate.FAILED:
+        return _COLOURS[Tier.QUARANTINE]
+    if tier is Tier.DOI_GRADE and gate is not Gate.VERIFIED:
+        return _NOT_VERIFIED
+    return _COLOURS[tier]
 
 
 def badge_path(tier: Tier, gate: Gate) -> str:
@@ -20,15 +31,13 @@ def badge_path(tier: Tier, gate: Gate) -> str:
 
 
 def badge_svg(tier: Tier, gate: Gate) -> bytes:
-    value = f"{tier.value} · Gate 2 {gate.value}"
-    left = round(len(_LABEL) * _CHAR_W + 12)
-    right = round(len(value) * _CHAR_W + 12)
+    left, right, value = badge_parts(tier.value, gate.value)
     width = left + right
     text = escape(f"{_LABEL}: {value}")
     svg = (
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="20" role="img" aria-label="{text}">'
         f"<title>{text}</title>"
-        f'<rect width="{left}" height="20" fill="#555"/><rect x="{left}" width="{right}" height="20" fill="{_COLOURS[tier]}"/>'
+        f'<rect width="{left}" height="20" fill="#555"/><rect x="{left}" width="{right}" height="20" fill="{colour(tier, gate)}"/>'
         f'<g fill="#fff" font-family="Verdana,DejaVu Sans,sans-serif" font-size="11" text-anchor="middle">'
         f'<text x="{left / 2:g}" y="14">{_LABEL}</text><text x="{left + right / 2:g}" y="14">{escape(value)}</text></g></svg>\n'
     )

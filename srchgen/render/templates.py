@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from srchgen.derive import rules as derive
 from srchgen.render import routes
-from srchgen.render.values import filesize, json_script, long_date, score, when
+from srchgen.render.values import badge_width, filesize, json_script, long_date, score, when
 
 if TYPE_CHECKING:
     import jinja2
@@ -69,6 +69,7 @@ def make_environment(project_templates: Path | None, bytecode_dir: Path | None =
         auto_reload=False,
         bytecode_cache=_bytecode_cache(bytecode_dir, fast),
     )
+    env.globals["badge_width"] = badge_width  # a status badge's width (render/badges.py draws it)
     env.globals["d"] = derive  # wording from derive/rules.py, for every template (the guide prints the checks' note)
     env.filters.update(
         long_date=long_date, when=when, score=score, filesize=filesize, plural=derive.plural, slug=routes.slug, json_script=json_script

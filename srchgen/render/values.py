@@ -40,6 +40,22 @@ def when(text: str) -> Markup:
     return Markup('<time datetime="{}">{}, {:02d}:{:02d} UTC</time>').format(text, long_date(u.date()), u.hour, u.minute)
 
 
+BADGE_LABEL = "SRCH"
+BADGE_CHAR_W = 6.6  # 11px sans-serif, an average character's advance (the badge is sized, not measured)
+
+
+def badge_parts(tier: str, gate: str) -> tuple[int, int, str]:
+    """A status badge's two widths (label, value) and its value text (render/badges.py draws it;
+    record pages give the <img> its width, so nothing moves when it loads)."""
+    value = f"{tier} · Gate 2 {gate}"
+    return round(len(BADGE_LABEL) * BADGE_CHAR_W + 12), round(len(value) * BADGE_CHAR_W + 12), value
+
+
+def badge_width(tier: str, gate: str) -> int:
+    left, right, _ = badge_parts(tier, gate)
+    return left + right
+
+
 def is_pdf(url: str | None) -> bool:
     """Whether a report URL names a PDF (its path ends in .pdf): then citation_pdf_url and the Signposting item say so."""
     if not url:
