@@ -24,7 +24,7 @@ from srchgen.build.project import Project
 from srchgen.derive.quality_guide import guide
 from srchgen.render.render import Facet, Output, Renderer, count_by, facets
 from srchgen.render.templates import theme_dir
-from srchgen.build.scan import Scanned, process, to_plain
+from srchgen.build.scan import Scanned, process_batched, to_plain
 from srchgen.check.schema import Section, json_schema
 from srchgen.render.summary import SUMMARY_RELATED, Summary, Texts, digest
 from srchgen.check.validate import Facts
@@ -275,9 +275,7 @@ def start_worker(
         own = textfiles.Spool(project.out)
         rules = guide(project.config)
         out = []
-        for file, st in todo:
-            s = process(project, file, st, checker, want_entry=True)
-            make_record(s, project.config, r, rules, texts, own)
+        for s in process_batched(project, todo, checker, True, lambda s: make_record(s, project.config, r, rules, texts, own)):
             out.append(to_plain(s))
             if s.made is not None and s.summary is not None:
                 held.append((s.summary.hex, s.made))  # all phase 2 needs: the parent has the rest

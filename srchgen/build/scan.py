@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence
 
 from srchgen.build import cache, parallel
 from srchgen.build.buildlog import problem_rows, row_fresh, row_frozen, row_problems, row_summary, stat_key, thaw_problems
@@ -75,16 +75,36 @@ def _artifact_stats(src: SourceFile, records: Path) -> tuple[tuple[str, int, int
     return tuple((rel, *stat_key(records / rel)) for rel, fact in sorted(src.artifacts.items()) if fact.source is not None)
 
 
+# Records are processed BATCH at a time, then `then` (derive, render, spool) runs on each of
+# them: each stage's code and data stay in the CPU's caches for a batch instead of being evicted
+# by the other stages at every record. Cold 10,000-record build without search, CPU (user+sys),
+# medians of alternated runs: one at a time 10.09 s, batches of 32 9.30 s, 128 8.64 s, 512 8.89 s.
+# A batch's entries are held until rendered: ~128 x 20 kB.
+BATCH = 128
+
+
+def process_batched(
+    project: Project, todo: Sequence[tuple[Path, tuple[int, int, int]]], checker: "SignatureChecker | None", want_entries: bool,
+    then: Callable[[Scanned], None] | None = None,
+) -> Iterator[Scanned]:
+    """process() every file, in order, calling `then` on each a batch at a time (BATCH)."""
+    for i in range(0, len(todo), BATCH):
+        batch = [process(project, file, st, checker, want_entries) for file, st in todo[i : i + BATCH]]
+        for s in batch:
+            if then is not None:
+                then(s)
+            yield s
+
+
 def process_all(
     project: Project, todo: Sequence[tuple[Path, tuple[int, int, int]]], checker: "SignatureChecker | None", want_entries: bool,
     then: Callable[[Scanned], None] | None = None,
 ) -> list[Scanned]:
-    """process() every file, calling `then` on each as it is done; with gate_signers set, on a
+    """process() every file, calling `then` on each once processed; with gate_signers set, on a
     thread per core, since each signature is an ssh-keygen process (~7 ms) the threads wait on
     in parallel (issue 7; docs/gate.md)."""
     if checker is None or len(todo) < 2 or (os.cpu_count() or 1) < 2:
-        done = (process(project, file, st, checker, want_entries) for file, st in todo)
-        return [s for s in done if then is None or then(s) or True]
+        return list(process_batched(project, todo, checker, want_entries, then))
     from concurrent.futures import ThreadPoolExecutor
 
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
