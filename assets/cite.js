@@ -14,7 +14,7 @@
   var name = box.getAttribute("data-name");
   var status = box.querySelector("[data-cite-status]");
 
-  function addDownload(after, type, text) {
+  function addDownload(after, type, text, into) {
     var tools = document.createElement("p");
     tools.className = "cite-tools";
     var link = document.createElement("a");
@@ -22,7 +22,8 @@
     link.download = name + type[1];
     link.textContent = "Download " + type[1];
     tools.appendChild(link);
-    after.parentNode.insertBefore(tools, after.nextSibling);
+    if (into) into.appendChild(tools);
+    else after.parentNode.insertBefore(tools, after.nextSibling);
   }
 
   // Copy: the Clipboard API where there is one (a secure context); else the older
@@ -87,7 +88,8 @@
     fetch(csl.querySelector("a").getAttribute("href"), { credentials: "same-origin" })
       .then(function (r) { return r.ok ? r.json() : Promise.reject(r.status); })
       .then(function (d) {
-        if (d && d.citations && d.citations.csl) addDownload(csl, TYPES.json, JSON.stringify([d.citations.csl], null, 1) + "\n");
+        // into the line kept for it since the first paint: nothing below it moves
+        if (d && d.citations && d.citations.csl) addDownload(csl, TYPES.json, JSON.stringify([d.citations.csl], null, 1) + "\n", box.querySelector("[data-cite-json]"));
       })
       .catch(function () { /* the link to record.json stays */ });
   }

@@ -149,3 +149,23 @@ def test_copy_buttons_hidden_without_javascript_and_in_place_before_it_runs(chro
         assert all(b["height"] >= 24 and b["width"] >= 24 for b in before)  # targets at least 24 × 24 px
     finally:
         context.close()
+
+
+def test_the_citation_does_not_move_when_its_downloads_arrive(chromium_browser, paged_server: Served) -> None:
+    """A reader sent to #cite (the byline's Cite link): the CSL-JSON download, added once record.json
+    is fetched, fills a line kept for it, so nothing moves (it moved 0.017 CLS at 390 px before)."""
+    import time
+
+    from tests.browser.test_layout_shift import CLS
+
+    for width, height in ((390, 844), (1366, 768)):
+        context = chromium_browser.new_context(viewport={"width": width, "height": height})
+        try:
+            page = context.new_page()
+            page.route("**/record.json", lambda route: (time.sleep(0.4), route.continue_()))
+            page.goto(paged_server.url(RECORD) + "#cite")
+            shift = page.evaluate(CLS)
+            page.wait_for_selector("section.cite .cite-json a[download]", timeout=10_000)
+            assert shift < 0.001, f"the citation moved: CLS {shift:.4f} at {width} px"
+        finally:
+            context.close()
