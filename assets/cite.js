@@ -55,19 +55,22 @@
   }
 
   var buttons = box.querySelectorAll("button[data-copy]");
+  var what = {};  // each button's subject, from its label: "Copy BibTeX" -> "BibTeX"
+  buttons.forEach(function (b) { what[b.getAttribute("data-copy")] = b.textContent.replace(/^Copy /, ""); });
+  function idle(b) { return "Copy " + what[b.getAttribute("data-copy")]; }
   buttons.forEach(function (button) {
-    var what = button.getAttribute("data-what");
+    var subject = what[button.getAttribute("data-copy")];
     var source = box.querySelector("[data-cite='" + button.getAttribute("data-copy") + "']");
     if (!source) return;
     button.addEventListener("click", function () {
-      buttons.forEach(function (b) { b.textContent = "Copy " + b.getAttribute("data-what"); });
+      buttons.forEach(function (b) { b.textContent = idle(b); });
       copy(source).then(function (ok) {
         if (ok) {
-          button.textContent = "Copied " + what;
-          announce("Copied " + what + " to the clipboard.");
+          button.textContent = "Copied " + subject;
+          announce("Copied " + subject + " to the clipboard.");
         } else {
           button.textContent = "Not copied";
-          announce("Could not copy " + what + ": it is selected, press Ctrl+C (⌘C on a Mac) to copy it.");
+          announce("Could not copy " + subject + ": it is selected, press Ctrl+C (⌘C on a Mac) to copy it.");
         }
       });
     });
