@@ -65,6 +65,17 @@ def axis(n: int, count: int = 4) -> tuple[int, list[int]]:
     return top, list(range(0, top + 1, step))
 
 
+# Every chart is drawn WIDTH units wide and shown at one scale (assets/style.css: width 100%, at most
+# 24rem), so 1 unit is the same size in every chart and its text the same size; at 390 px a unit is
+# 1.05 CSS px, so 13-unit text is 13.7 px (issue 24: at least 12 px on a phone, axes of one size).
+WIDTH = 340
+FONT = 13  # every chart text: labels, values and axes (style.css sets it; used here to fit text)
+CHAR_W = 0.6 * FONT  # a generous average advance of one character of the sans-serif font
+# A second cue beside colour where a category is told only by colour (the score chart's stacked
+# tiers): the n-th series is overlaid with the n-th hatching (none, diagonal lines, cross-hatching).
+HATCHES = ("", '<path d="M0 8L8 0M-2 2L2 -2M6 10L10 6"/>', '<path d="M0 8L8 0M-2 2L2 -2M6 10L10 6M0 0L8 8M-2 6L2 10M6 -2L10 2"/>')
+
+
 def _open(chart_id: str, title: str, desc: str, width: int, height: int) -> list[str]:
     return [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="chart-svg" viewBox="0 0 {width} {height}" '
@@ -74,87 +85,121 @@ def _open(chart_id: str, title: str, desc: str, width: int, height: int) -> list
     ]
 
 
-def bar_chart(chart_id: str, title: str, items: Sequence[tuple[str, int, str]], desc: str = "", compact: bool = False) -> str:
-    """Horizontal bars, one per (label, count, css class); bar length is proportional to count."""
-    label_w, plot_w, count_w, row_h, pad = (190, 120, 50, 24, 4) if compact else (220, 300, 60, 26, 6)
-    width = label_w + plot_w + count_w
+def bar_chart(chart_id: str, title: str, items: Sequence[tuple[str, int, str]], desc: str = "") -> str:
+    """Horizontal bars, one per (label, count, css class), each under its label (any label fits a
+    phone's width); bar length is proportional to count, the count printed at its end."""
+    count_w, row_h, pad = 8 + CHAR_W * 6, 42, 4
+    plot_w = WIDTH - count_w
     height = max(1, len(items)) * row_h + pad * 2
     top = max((c for _, c, _ in items), default=0)
-    parts = _open(chart_id, title, desc or sentence_counts(items), width, height)
+    parts = _open(chart_id, title, desc or sentence_counts(items), WIDTH, height)
     for i, (label, count, cls) in enumerate(items):
         y = pad + i * row_h
         w = plot_w * count / top if top else 0.0
-        parts.append(f'<text class="chart-label" x="{label_w - 8}" y="{num(y + row_h / 2)}" text-anchor="end" dominant-baseline="middle">{esc(label)}</text>')
-        parts.append(f'<rect class="bar {esc(cls)}" x="{label_w}" y="{num(y + 4)}" width="{num(w)}" height="{row_h - 8}"/>')
-        parts.append(
-            f'<text class="chart-value" x="{num(label_w + w + 6)}" y="{num(y + row_h / 2)}" dominant-baseline="middle">{count}</text>'
-        )
+        parts.append(f'<text class="chart-label" x="0" y="{y + FONT}">{esc(label)}</text>')
+        parts.append(f'<rect class="bar {esc(cls)}" x="0" y="{y + 19}" width="{num(w)}" height="16"/>')
+        parts.append(f'<text class="chart-value" x="{num(w + 6)}" y="{y + 19 + 8}" dominant-baseline="middle">{count}</text>')
     parts.append("</svg>")
     return "\n".join(parts)
 
 
+def _hatch_defs(chart_id: str, n: int) -> list[str]:
+    out = ["<defs>"]
+    for i in range(1, min(n, len(HATCHES))):
+        out.append(
+            f'<pattern id="{esc(chart_id)}-hatch-{i}" class="hatch" width="8" height="8" patternUnits="userSpaceOnUse">{HATCHES[i]}</pattern>'
+        )
+    out.append("</defs>")
+    return out
+
+
+def _hatched(chart_id: str, i: int, x: str, y: str, w: str, h: str, cls: str = "hatch-fill") -> str:
+    """The overlay that gives the i-th series its hatching (nothing for the first)."""
+    if not 0 < i < len(HATCHES):
+        return ""
+    return f'<rect class="{cls}" x="{x}" y="{y}" width="{w}" height="{h}" fill="url(#{esc(chart_id)}-hatch-{i})"/>'
+
+
 def stacked_histogram(chart_id: str, title: str, series: Sequence[tuple[str, str, Sequence[int]]], bin_labels: Sequence[str], desc: str) -> str:
-    """Vertical bars per bin, stacked by series (label, css class, counts per bin), with a legend."""
-    left, right, top_pad, bottom, legend_h = 40, 10, 10, 34, 26
-    bin_w = 50
-    plot_w = bin_w * len(bin_labels)
-    plot_h = 180
-    width = left + plot_w + right
-    height = top_pad + plot_h + bottom + legend_h
+    """Vertical bars per bin, stacked by series (label, css class, counts per bin), each series hatched
+    differently as well as coloured, with a legend that wraps. Axis labels name the bins' edges when
+    the labels are ranges ("0–1"), so each is short enough for a phone."""
+    left, right, top_pad, bottom = 8 + CHAR_W * 3, 10, 10, 26
+    plot_w = WIDTH - left - right
+    bin_w = plot_w / max(1, len(bin_labels))
+    plot_h = 170
+    legend: list[tuple[float, float, str, str, int]] = []  # x, y, name, css class, series index
+    lx, ly = 0.0, top_pad + plot_h + bottom + 14
+    for i, (name, cls, _) in enumerate(series):
+        item_w = 16 + CHAR_W * len(name)
+        if lx and lx + item_w > WIDTH:
+            lx, ly = 0.0, ly + 22
+        legend.append((lx, ly, name, cls, i))
+        lx += item_w + 16
+    height = math.ceil(ly + 14) if series else top_pad + plot_h + bottom
     totals = [sum(s[2][i] for s in series) for i in range(len(bin_labels))]
     top, grid = axis(max(totals, default=0))
-    parts = _open(chart_id, title, desc, width, height)
+    parts = _open(chart_id, title, desc, WIDTH, height)
+    parts += _hatch_defs(chart_id, len(series))
     base_y = top_pad + plot_h
     for t in grid:
         y = base_y - plot_h * t / top
-        parts.append(f'<line class="grid" x1="{left}" x2="{left + plot_w}" y1="{num(y)}" y2="{num(y)}"/>')
-        parts.append(f'<text class="chart-axis" x="{left - 6}" y="{num(y)}" text-anchor="end" dominant-baseline="middle">{t}</text>')
+        parts.append(f'<line class="grid" x1="{num(left)}" x2="{num(left + plot_w)}" y1="{num(y)}" y2="{num(y)}"/>')
+        parts.append(f'<text class="chart-axis" x="{num(left - 6)}" y="{num(y)}" text-anchor="end" dominant-baseline="middle">{t}</text>')
+    gap = min(6.0, bin_w / 5)
     for i, label in enumerate(bin_labels):
         x = left + i * bin_w
         y = float(base_y)
-        for name, cls, counts in series:
+        for k, (name, cls, counts) in enumerate(series):
             c = counts[i]
             if not c:
                 continue
             h = plot_h * c / top
             y -= h
-            parts.append(
-                f'<rect class="bar {esc(cls)}" x="{num(x + 6)}" y="{num(y)}" width="{bin_w - 12}" height="{num(h)}">'
-                f"<title>{esc(label)}: {c} {esc(name)}</title></rect>"
-            )
-        parts.append(f'<text class="chart-axis" x="{num(x + bin_w / 2)}" y="{base_y + 18}" text-anchor="middle">{esc(label)}</text>')
-    parts.append(f'<line class="axis" x1="{left}" x2="{left + plot_w}" y1="{base_y}" y2="{base_y}"/>')
-    lx = left
-    ly = height - legend_h / 2
-    for name, cls, _ in series:
-        parts.append(f'<rect class="bar swatch {esc(cls)}" x="{lx}" y="{num(ly - 6)}" width="12" height="12"/>')
-        parts.append(f'<text class="chart-label" x="{lx + 16}" y="{num(ly)}" dominant-baseline="middle">{esc(name)}</text>')
-        lx += 24 + 8 * len(name) + 16
+            box = (num(x + gap / 2), num(y), num(bin_w - gap), num(h))
+            parts.append(f'<rect class="bar {esc(cls)}" x="{box[0]}" y="{box[1]}" width="{box[2]}" height="{box[3]}">'
+                         f"<title>{esc(label)}: {c} {esc(name)}</title></rect>")
+            parts.append(_hatched(chart_id, k, *box))
+    edges = [b.partition("–") for b in bin_labels]
+    if all(sep for _, sep, _ in edges):  # ranges: label each edge once, the last range's end too
+        ticks = [(left + i * bin_w, lo) for i, (lo, _, _) in enumerate(edges)] + [(left + plot_w, edges[-1][2])]
+    else:
+        ticks = [(left + (i + 0.5) * bin_w, b) for i, b in enumerate(bin_labels)]
+    for x, text in ticks:
+        parts.append(f'<text class="chart-axis" x="{num(x)}" y="{base_y + 18}" text-anchor="middle">{esc(text)}</text>')
+    parts.append(f'<line class="axis" x1="{num(left)}" x2="{num(left + plot_w)}" y1="{base_y}" y2="{base_y}"/>')
+    for x, y, name, cls, i in legend:
+        box = (num(x), num(y - 6), "12", "12")
+        parts.append(f'<rect class="bar swatch {esc(cls)}" x="{box[0]}" y="{box[1]}" width="12" height="12"/>')
+        parts.append(_hatched(chart_id, i, *box, cls="hatch-fill swatch"))
+        parts.append(f'<text class="chart-label" x="{num(x + 16)}" y="{num(y)}" dominant-baseline="middle">{esc(name)}</text>')
     parts.append("</svg>")
-    return "\n".join(parts)
+    return "\n".join(p for p in parts if p)
 
 
-def column_geometry(n: int) -> tuple[int, float, int]:
-    """Plot width, bar width and label step for n columns: labels need about 64 units each."""
-    plot_w = max(300, min(640, 28 * max(1, n)))
+COLUMN_LEFT = 8 + CHAR_W * 3
+
+
+def column_geometry(n: int) -> tuple[float, float, int]:
+    """Plot width, bar width and label step for n columns: a label needs about 5 characters."""
+    plot_w = WIDTH - COLUMN_LEFT - 10
     bin_w = plot_w / max(1, n)
-    return plot_w, bin_w, max(1, math.ceil(64 / bin_w))
+    return plot_w, bin_w, max(1, math.ceil(CHAR_W * 5 / bin_w))
 
 
 def column_chart(chart_id: str, title: str, items: Sequence[tuple[str, int]], desc: str) -> str:
-    """Vertical bars in order (a time series); labels thinned so they never overlap (about 64 units each)."""
-    left, right, top_pad, bottom = 40, 10, 10, 36
+    """Vertical bars in order (a time series); labels thinned so they never overlap."""
+    left, top_pad, bottom = COLUMN_LEFT, 10, 40
     plot_w, bin_w, label_every = column_geometry(len(items))
     plot_h = 150
-    width = left + plot_w + right
     height = top_pad + plot_h + bottom
     top, grid = axis(max((c for _, c in items), default=0))
     base_y = top_pad + plot_h
-    parts = _open(chart_id, title, desc, width, height)
+    parts = _open(chart_id, title, desc, WIDTH, height)
     for t in grid:
         y = base_y - plot_h * t / top
-        parts.append(f'<line class="grid" x1="{left}" x2="{num(left + plot_w)}" y1="{num(y)}" y2="{num(y)}"/>')
-        parts.append(f'<text class="chart-axis" x="{left - 6}" y="{num(y)}" text-anchor="end" dominant-baseline="middle">{t}</text>')
+        parts.append(f'<line class="grid" x1="{num(left)}" x2="{num(left + plot_w)}" y1="{num(y)}" y2="{num(y)}"/>')
+        parts.append(f'<text class="chart-axis" x="{num(left - 6)}" y="{num(y)}" text-anchor="end" dominant-baseline="middle">{t}</text>')
     gap = min(4.0, bin_w / 5)
     for i, (label, c) in enumerate(items):
         x = left + i * bin_w
@@ -166,10 +211,10 @@ def column_chart(chart_id: str, title: str, items: Sequence[tuple[str, int]], de
             )
         if i % label_every == 0:
             month, _, year = label.partition(" ")
-            parts.append(f'<text class="chart-axis" x="{num(x + bin_w / 2)}" y="{base_y + 16}" text-anchor="middle">{esc(month)}</text>')
+            parts.append(f'<text class="chart-axis" x="{num(x + bin_w / 2)}" y="{base_y + 18}" text-anchor="middle">{esc(month)}</text>')
             if year:
-                parts.append(f'<text class="chart-axis" x="{num(x + bin_w / 2)}" y="{base_y + 30}" text-anchor="middle">{esc(year)}</text>')
-    parts.append(f'<line class="axis" x1="{left}" x2="{num(left + plot_w)}" y1="{base_y}" y2="{base_y}"/>')
+                parts.append(f'<text class="chart-axis" x="{num(x + bin_w / 2)}" y="{base_y + 34}" text-anchor="middle">{esc(year)}</text>')
+    parts.append(f'<line class="axis" x1="{num(left)}" x2="{num(left + plot_w)}" y1="{base_y}" y2="{base_y}"/>')
     parts.append("</svg>")
     return "\n".join(parts)
 
@@ -249,25 +294,25 @@ def score_chart(stats: Stats) -> Chart:
     return Chart("chart-scores", "Review scores by quality tier", summary, svg, ("Score", *(t.value for t in Tier), "All"), rows)
 
 
-def _count_chart(chart_id: str, title: str, what: str, items: list[tuple[str, int, str]], total: int, compact: bool) -> Chart:
+def _count_chart(chart_id: str, title: str, what: str, items: list[tuple[str, int, str]], total: int) -> Chart:
     summary = f"{what} of {plural(total, 'record')}: {sentence_counts(items)}" if total else f"No records yet, so every {what.lower()} count is 0."
-    svg = bar_chart(chart_id, title, items, summary, compact)
+    svg = bar_chart(chart_id, title, items, summary)
     return Chart(chart_id, title, summary, svg, ("Value", "Records"), tuple((label, str(c)) for label, c, _ in items))
 
 
-def tier_chart(stats: Stats, compact: bool = False) -> Chart:
+def tier_chart(stats: Stats) -> Chart:
     items = [(t.value, stats.tiers[t], "tier-" + slug(t.value)) for t in Tier]
-    return _count_chart("chart-tiers", "Records by quality tier", "Quality tiers", items, stats.total, compact)
+    return _count_chart("chart-tiers", "Records by quality tier", "Quality tiers", items, stats.total)
 
 
-def gate_chart(stats: Stats, compact: bool = False) -> Chart:
+def gate_chart(stats: Stats) -> Chart:
     items = [(g.value, stats.gates[g], "gate-" + slug(g.value)) for g in Gate]
-    return _count_chart("chart-gates", "Records by Gate 2 status", "Gate 2 statuses", items, stats.total, compact)
+    return _count_chart("chart-gates", "Records by Gate 2 status", "Gate 2 statuses", items, stats.total)
 
 
-def level_chart(stats: Stats, compact: bool = False) -> Chart:
+def level_chart(stats: Stats) -> Chart:
     items = [(lv.value, stats.levels[lv], "level-" + lv.name.lower()) for lv in Level]
-    return _count_chart("chart-levels", "Records by verification level", "Verification levels", items, stats.total, compact)
+    return _count_chart("chart-levels", "Records by verification level", "Verification levels", items, stats.total)
 
 
 def month_chart(stats: Stats) -> Chart:
@@ -303,7 +348,4 @@ def registry_charts(stats: Stats) -> dict[str, Chart]:
         "gates": gate_chart(stats),
         "levels": level_chart(stats),
         "months": month_chart(stats),
-        "tiers_compact": tier_chart(stats, compact=True),
-        "gates_compact": gate_chart(stats, compact=True),
-        "levels_compact": level_chart(stats, compact=True),
     }

@@ -21,13 +21,16 @@ if TYPE_CHECKING:
     from srchgen.render.summary import Summary
 
 MAX_NODES = 300  # drawn records; the list below the drawing has every link
-WIDTH = 960  # viewBox width; height grows with the content
-NODE_R = 7
+WIDTH = 960  # viewBox width; height grows with the content. Drawn at 1 unit = 1 CSS px (style.css)
+NODE_R = 9  # an 18 px mark; with its label each record's link is at least 24 × 24 px (issue 24)
 ROW_STEP = 56  # distance between breadth-first rows
 SPACING = 76  # distance between neighbours in a row (room for an 8-character label)
 PAD = 16  # margin around a component
 LABEL_W = 60  # room for a label centred under a node
 LABEL_H = 18  # room for a label below a node
+CHAR_W = 7.3  # one character of the 12 px monospace label
+SHAPES = ("circle", "square", "diamond")
+TIER_SHAPES = {"DOI grade": "circle", "Watchlist": "square", "Quarantine candidate": "diamond"}  # templates/graph.html's legend
 
 
 @dataclass(frozen=True)
@@ -37,6 +40,7 @@ class Node:
     title: str  # tooltip and the link's accessible name; must start with `label`
     href: str
     css: str  # extra class (e.g. the tier), coloured in style.css
+    shape: str = "circle"  # one of SHAPES: the tier told by shape as well as by colour
 
 
 @dataclass(frozen=True)
@@ -155,7 +159,8 @@ def svg(lay: Layout, info: Callable[[str], Node], title: str, desc: str) -> str:
         return ""
     e = escape
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="graph-svg" viewBox="0 0 {lay.width} {lay.height}" role="group" aria-labelledby="graph-title graph-desc">',
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="graph-svg" viewBox="0 0 {lay.width} {lay.height}" width="{lay.width}" height="{lay.height}" '
+        'role="group" aria-labelledby="graph-title graph-desc">',
         f'<title id="graph-title">{e(title)}</title>',
         f'<desc id="graph-desc">{e(desc)}</desc>',
         '<g class="edges">',
@@ -168,15 +173,27 @@ def svg(lay: Layout, info: Callable[[str], Node], title: str, desc: str) -> str:
     for node_id in sorted(lay.positions):
         x, y = lay.positions[node_id]
         node = info(node_id)
+        label_w = len(node.label) * CHAR_W + 4
         parts.append(
             f'<a href="{e(node.href)}" aria-label="{e(node.title)}" class="node {e(node.css)}">'
-            f'<circle cx="{_n(x)}" cy="{_n(y)}" r="{NODE_R}"/>'
-            f'<rect class="label-bg" x="{_n(x - (len(node.label) * 6.8 + 4) / 2)}" y="{_n(y + NODE_R + 3)}" width="{_n(len(node.label) * 6.8 + 4)}" height="13"/>'
-            f'<text x="{_n(x)}" y="{_n(y + NODE_R + 13)}" text-anchor="middle">{e(node.label)}</text>'
+            f"{mark(node.shape, x, y)}"
+            f'<rect class="label-bg" x="{_n(x - label_w / 2)}" y="{_n(y + NODE_R + 3)}" width="{_n(label_w)}" height="15"/>'
+            f'<text x="{_n(x)}" y="{_n(y + NODE_R + 15)}" text-anchor="middle">{e(node.label)}</text>'
             f"<title>{e(node.title)}</title></a>"
         )
     parts.append("</g></svg>")
     return "\n".join(parts)
+
+
+def mark(shape: str, x: float, y: float) -> str:
+    """A record's mark, about NODE_R from its centre: a circle, a square or a diamond."""
+    if shape == "square":
+        side = NODE_R * 1.7
+        return f'<rect class="mark" x="{_n(x - side / 2)}" y="{_n(y - side / 2)}" width="{_n(side)}" height="{_n(side)}"/>'
+    if shape == "diamond":
+        r = NODE_R * 1.2
+        return f'<path class="mark" d="M{_n(x)} {_n(y - r)}L{_n(x + r)} {_n(y)}L{_n(x)} {_n(y + r)}L{_n(x - r)} {_n(y)}Z"/>'
+    return f'<circle class="mark" cx="{_n(x)}" cy="{_n(y)}" r="{NODE_R}"/>'
 
 
 def describe(lay: Layout, links: int) -> str:
@@ -211,7 +228,7 @@ def draw(linked: Sequence[Summary], edges: Sequence[tuple[str, str]], href: Call
         e = by_id[node_id]
         tier = e.tier.value.lower().replace(" ", "-")
         # the accessible name starts with the visible label (axe label-content-name-mismatch)
-        return Node(node_id, e.hex, f"{e.hex}: {e.short_title}", href(e.hex), "tier-" + tier)
+        return Node(node_id, e.hex, f"{e.hex}: {e.short_title}", href(e.hex), "tier-" + tier, TIER_SHAPES.get(e.tier.value, "circle"))
 
     drawn = frozenset(lay.positions)
     return Drawing(svg(lay, info, "Related records", sentence), sentence, drawn, len(by_id) - len(drawn))
