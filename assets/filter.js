@@ -1,6 +1,6 @@
 // Instant filter for listings (SPEC §4): progressive enhancement over the static facet pages.
 // A one-page listing is filtered in place. A paged listing fetches filter-index.json once
-// (a static file beside index.html, built by srchgen/finder.py) and filters every record of
+// (a static file beside index.html, built by srchgen/render/finder.py) and filters every record of
 // the listing; if that file cannot be loaded (e.g. from file://), it filters this page only
 // and says so. Rows are built with DOM calls and textContent only, never innerHTML.
 (function () {
