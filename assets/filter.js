@@ -103,7 +103,8 @@
       var tr = document.createElement("tr");
       tr.dataset.f = [tier[1], gate[1], level[1], section[1]].join(" ");
       cell(tr, "", "SRCH:" + r[0]);
-      cell(tr, "", link(root + "records/" + r[0] + "/index.html", r[1]));
+      var title = cell(tr, "", link(root + "records/" + r[0] + "/index.html", r[1]));
+      (r[9] || []).forEach(function (text) { title.appendChild(badge(text, "flag")); }); // its checks' findings, as _row.html
       cell(tr, "", longDate(r[2]));
       cell(tr, "", r[3]);
       cell(tr, "", badge(tier[0], "badge tier-" + tier[1])); // as templates/_row.html: one link per row
