@@ -8,8 +8,12 @@ import json
 import re
 from pathlib import Path
 
-from srchgen.derive.rules import CHECK_DUPLICATE, CHECK_LABELS, CHECK_MISMATCH
-from srchgen.render import finder
+import pytest
+
+from srchgen.config import Config, load_config
+from srchgen.derive.quality_guide import listing_rule
+from srchgen.derive.rules import CHECK_DUPLICATE, CHECK_LABELS, CHECK_MISMATCH, Gate, Tier
+from srchgen.render import finder, routes
 
 ROW = re.compile(r'<tr data-f="[^"]*"><td>SRCH:([0-9A-F]{8})</td><td><a href="[^"]*">[^<]*</a>(.*?)</td>')
 FLAG = re.compile(r'<span class="flag">([^<]*)</span>')
@@ -82,3 +86,36 @@ def test_the_instant_filter_draws_the_same_flags(built_corpus: Path) -> None:
     for r in data["records"]:
         if r[0] in rows:
             assert (r[9] if len(r) > 9 else []) == rows[r[0]], r[0]
+
+
+RULE = re.compile(r'<p class="rule">([^<]*) See the <a href="([^"]*)">quality guide</a>\.</p>')
+
+
+def test_tier_and_gate_pages_state_their_rule_with_a_link_to_the_guide(built_corpus: Path) -> None:
+    """One sentence each, from quality_guide.listing_rule, and a link to the guide's section on them."""
+    config = load_config(built_corpus.parent)
+    guide = (built_corpus / "guide" / "index.html").read_text(encoding="utf-8")
+    for kind, folder, anchor, values in (("tier", "tiers", "tiers", [t.value for t in Tier]), ("gate", "gate", "gate", [g.value for g in Gate])):
+        for value in values:
+            page = built_corpus / folder / routes.slug(value) / "index.html"
+            found = RULE.findall(page.read_text(encoding="utf-8"))
+            sentence = listing_rule(kind, value, config)
+            assert sentence and found == [(html.escape(sentence, quote=False), f"../../guide/index.html#{anchor}")], page
+            assert sentence.count(". ") == 0 and sentence.endswith("."), sentence  # one sentence
+        assert f'id="{anchor}"' in guide
+    for other in ("index.html", "sections/research/index.html", "levels/l1/index.html"):
+        assert '<p class="rule">' not in (built_corpus / other).read_text(encoding="utf-8"), other
+
+
+@pytest.mark.parametrize(("kind", "value", "words"), [
+    ("tier", Tier.DOI_GRADE.value, ("at least 8.25", "at least 1 source-grounded claim,")),
+    ("tier", Tier.WATCHLIST.value, ("at least 4.0", "at least 8.25", "at least 1 source-grounded claim)")),
+    ("tier", Tier.QUARANTINE.value, ("below 4.0",)),
+])
+def test_the_rules_are_printed_from_config(kind: str, value: str, words: tuple[str, ...]) -> None:
+    """SPEC §3: every threshold in a sentence is printed from config."""
+    config = Config(doi_grade_min_score=8.25, doi_grade_min_claims=1, quarantine_below_score=4.0)
+    sentence = listing_rule(kind, value, config)
+    assert sentence is not None
+    for w in words:
+        assert w in sentence, sentence

@@ -22,6 +22,7 @@ from srchgen.render import cite, marks, routes
 from srchgen.config import Config
 from srchgen.check.schema import Section
 from srchgen.derive.entry import Entry
+from srchgen.derive.quality_guide import listing_rule
 from srchgen.derive.rules import Gate, Level, Tier
 from srchgen.render.marks import DUPES_HEAD, DUPES_INLINE, DUPES_NONE_FILTER, DUPES_NONE_ROW, DUPES_ROW, NAV_CLOSE, NAV_OPEN, RELATED_MARK, ROW_DUPES
 from srchgen.render.summary import Summary, Texts, latest_update, texts_key
@@ -336,7 +337,8 @@ class Renderer:
             "pages": [(k, None if k is None else routes.listing_page(facet.base, k)) for k in pager_window(n, total)],
             "first_index": (n - 1) * size + 1,
         }
-        return Output(path, self._render("listing.html", page, facet=facet, rows=rows_html, pager=pager, counts=counts, routes=routes, charts=charts))
+        rule = listing_rule(facet.kind, facet.label, self.config)  # a tier's or gate status's, in one sentence
+        return Output(path, self._render("listing.html", page, facet=facet, rows=rows_html, pager=pager, counts=counts, routes=routes, charts=charts, rule=rule))
 
     def atom_entry(self, entry: Entry) -> bytes:
         """One record's Atom <entry>, rendered once and kept in its Summary."""
