@@ -73,6 +73,20 @@ def test_results_show_the_triage_and_an_excerpt_of_the_abstract(chromium_browser
         assert "Assignee Research" not in excerpt and "Abstract." not in excerpt and f"SRCH:{hex_id}" not in excerpt, excerpt
 
 
+def test_a_match_in_the_question_excerpts_the_abstract_not_the_question(chromium_browser, site_server: Served, site_root: Path) -> None:
+    """"throughput" is in three records' questions (their titles), not in their abstracts: each result
+    shows its title and the start of its abstract, not a run of the question."""
+    require_bundle(site_root)
+    page = chromium_browser.new_page()
+    try:
+        results = _results(page, site_server, site_root, "throughput")
+    finally:
+        page.close()
+    assert len(results) == 3, [r["title"] for r in results]
+    for r in results:
+        assert "throughput" in r["title"].lower() and "throughput" not in r["excerpt"].lower(), r
+
+
 def test_results_show_the_checks_in_words(chromium_browser, site_server: Served, site_root: Path) -> None:
     """The findings the record pages show are in the results too, as words: D5E0A418 fails the
     relevance lint; 08EA5386 and 8F12A054 share an abstract; a record without a finding has no item."""
@@ -113,7 +127,8 @@ def test_label_and_intro_say_the_same_and_it_is_true(chromium_browser, site_serv
                 }
                 return out;
             }""",
-            [site_server.url("pagefind/pagefind.js"), ["SRCH:6B2F97C5", "10.5281/zenodo.20432521", "Assignee", "multimodal-routing", "Sparse"]],
+            [site_server.url("pagefind/pagefind.js"),
+             ["SRCH:6B2F97C5", "10.5281/zenodo.20432521", "Assignee", "multimodal-routing", "Sparse", "Does the inference efficiency gain"]],
         )
     finally:
         page.close()
@@ -130,3 +145,4 @@ def test_label_and_intro_say_the_same_and_it_is_true(chromium_browser, site_serv
     assert len(found["Assignee"]) == 5  # the publisher of every shipped record
     assert first("multimodal-routing") == "3C71B9E2"  # a topic only that record has
     assert first("Sparse") == "8F12A054"  # its title: "Scaling Vision-Language Models with Sparse Mixture of Experts"
+    assert first("Does the inference efficiency gain") == "8F12A054"  # its question (its title is its own)
