@@ -13,7 +13,7 @@ import pytest
 from srchgen.config import Config, load_config
 from srchgen.derive.quality_guide import listing_rule
 from srchgen.derive.rules import CHECK_DUPLICATE, CHECK_LABELS, CHECK_MISMATCH, Gate, Tier
-from srchgen.render import finder, routes
+from srchgen.render import finder, marks, routes
 
 ROW = re.compile(r'<tr data-f="[^"]*"><td>SRCH:([0-9A-F]{8})</td><td><a href="[^"]*">[^<]*</a>(.*?)</td>')
 FLAG = re.compile(r'<span class="flag">([^<]*)</span>')
@@ -119,3 +119,17 @@ def test_the_rules_are_printed_from_config(kind: str, value: str, words: tuple[s
     assert sentence is not None
     for w in words:
         assert w in sentence, sentence
+
+
+@pytest.mark.parametrize(("n", "flag"), [
+    (0, ""),
+    (1, "Same abstract as SRCH:00000001"),
+    (3, "Same abstract as SRCH:00000001, SRCH:00000002, SRCH:00000003"),
+    (4, "Same abstract as SRCH:00000001, SRCH:00000002, SRCH:00000003 and 1 other record"),
+    (999, "Same abstract as SRCH:00000001, SRCH:00000002, SRCH:00000003 and 996 other records"),
+], ids=["none", "a-pair", "three-named", "one-more", "a-thousand"])
+def test_a_rows_duplicate_flag_stays_small(n: int, flag: str) -> None:
+    """A row names at most three records sharing its abstract and counts the rest (SPEC §8: a row
+    repeats in every listing; the hostile case of 1,001 records with one abstract)."""
+    others = tuple((f"{i:08X}", f"SRCH:{i:08X}") for i in range(1, n + 1))
+    assert marks.dupes_flag("ABCDEF01", {"ABCDEF01": others} if others else {}) == flag

@@ -95,10 +95,19 @@ def dupes_fills(hex_id: str, dupes: dict[str, tuple[tuple[str, str], ...]]) -> d
     return dict(zip((m.encode() for m in DUPES_MARKS), (head, inline, row, row, b"")))
 
 
+ROW_DUPES_NAMED = 3  # ids a row's flag names; the rest are counted, so a row stays small however many share an abstract
+
+
 def dupes_flag(hex_id: str, dupes: dict[str, tuple[tuple[str, str], ...]]) -> str:
-    """The duplicate-abstract finding in a listing row's words, "Same abstract as SRCH:…" ("" without one)."""
+    """The duplicate-abstract finding in a listing row's words: "Same abstract as SRCH:…" (""
+    without one). Its first ROW_DUPES_NAMED records are named and the rest counted: 1,000 records
+    with one abstract would otherwise make each of their rows name 999 ids, in every listing."""
     others = dupes.get(hex_id)
-    return "Same abstract as " + ", ".join(i for _, i in others) if others else ""
+    if not others:
+        return ""
+    named = ", ".join(i for _, i in others[:ROW_DUPES_NAMED])
+    rest = len(others) - ROW_DUPES_NAMED
+    return f"Same abstract as {named}" + (f" and {rest} other record{'s' if rest > 1 else ''}" if rest > 0 else "")
 
 
 def row_dupes(row: str, hex_id: str, dupes: dict[str, tuple[tuple[str, str], ...]]) -> str:
