@@ -32,6 +32,25 @@
         draw(merge);
       });
   }
+  // What a result shows beside its title and its excerpt (a passage of the abstract with the
+  // match marked): Pagefind's UI lists a result's metadata as "Name: value" items, in this order.
+  // Its id, tier and gate status, date and score, and the automated checks' findings in words
+  // (the record page's "automated check" filter values), as the listings show them (issue 24).
+  function shown(result) {
+    var none = document.getElementById("search").dataset.noFindings;  // the filter's value for a record without findings
+    var m = result.meta || {};
+    var checks = ((result.filters || {})["automated check"] || []).filter(function (c) { return c !== none; });
+    var meta = { title: m.title };
+    if (m.id) meta.ID = m.id;
+    if (m.tier) meta.Tier = m.tier;
+    if (m.gate) meta.Gate = m.gate;
+    if (m.submitted) meta.Submitted = m.submitted;
+    if (m.score) meta.Score = m.score + "/10";
+    if (checks.length) meta[checks.length === 1 ? "Automated check" : "Automated checks"] = checks.join("; ");
+    result.meta = meta;
+    return result;
+  }
+
   function draw(merge) {
     var el = document.getElementById("search");
     var ui = new PagefindUI({
@@ -42,7 +61,7 @@
       showImages: false,
       resetStyles: false,
       autofocus: true,
-      translations: { placeholder: "Search records by words of their question, title or abstract" }
+      processResult: shown
     });
     // Pagefind's input is named only by its title (axe label-title-only, a serious
     // violation): give it a visible label. Made here, beside the input it names, so the
@@ -53,7 +72,7 @@
       input.id = "search-input";
       var text = document.createElement("label");
       text.htmlFor = "search-input";
-      text.textContent = "Search records by any word of their question or abstract";
+      text.textContent = el.dataset.label;  // the intro's sentence, short (templates/search.html)
       el.prepend(text);
       return true;
     }

@@ -340,7 +340,7 @@ def test_a_registry_template_is_compiled_like_the_theme(tmp_path: Path) -> None:
 def test_a_registry_record_html_row_and_atom_entry_win(tmp_project: Path) -> None:
     (tmp_project / "templates").mkdir()
     for name, old, new in (
-        ("record.html", '<h2 id="abstract">Abstract</h2>', '<h2 id="abstract">Our own abstract heading</h2>'),
+        ("record.html", '<h2 id="abstract" data-pagefind-ignore>Abstract</h2>', '<h2 id="abstract" data-pagefind-ignore>Our own abstract heading</h2>'),
         ("_row.html", "<tr data-f=", '<tr class="our-row" data-f='),
         ("_atom_entry.xml", "<entry>", "<entry><!-- our own entry -->"),
     ):

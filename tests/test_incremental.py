@@ -85,6 +85,8 @@ EDITS = {
     # the duplicate-abstract check (issue 14) reads every record: both pages of a pair change
     "abstract-becomes-duplicate": _same_abstract,
     "duplicate-resolved": _edit("records/8F12A054.md", "The field of natural language processing (NLP)", "The field of NLP"),
+    # a check of the record alone changes its listing rows (issue 24): the abstract no longer cut short
+    "abstract-completed": _edit("records/3C71B9E2.md", "directed to specialized experts base…", "directed to specialized experts based on their content."),
 }
 
 

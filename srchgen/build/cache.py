@@ -40,7 +40,7 @@ from srchgen.load import git_log
 if TYPE_CHECKING:
     from srchgen.build.textfiles import TextBlob
 
-FORMAT = 9
+FORMAT = 10
 DIR = ".srchgen-cache"
 _DEPENDENCIES = ("cmarkgfm", "nh3", "jinja2", "markupsafe", "pydantic", "pyyaml", "pagefind-bin")
 

@@ -97,7 +97,7 @@ def summarize(e: Entry, config: Config, r: Renderer, facts: Facts, blob: "TextBl
     sm = Summary.make(
         e.id, e.hex, e.short_title, rec.display_title, rec.submitted, e.updated, rec.review.score, rec.section,
         tuple(rec.topics), tuple(rec.related), d.tier, d.gate.status, d.level, d.status, rec.publisher, rec.doi,
-        blob.main, (), facts, digest(item, record_json, atom),
+        blob.main, (), facts, digest(item, record_json, atom), tuple(c.id for c in d.checks),
     )
     sm.spans = blob.add((item, record_json, atom, r.listing_row(sm)))
     return sm
@@ -184,7 +184,7 @@ def site_outputs(
         for n, path, chunk in r.listing_chunks(facet):
             if path != routes.HOME and chunk:  # a listing with no records is left out of the sitemap
                 pages.append((path, None))
-            key = log.page_key(path, env, facet.kind, facet.label, str(n), str(len(facet.entries)), counts_key, *(e.row_key for e in chunk))
+            key = log.page_key(path, env, facet.kind, facet.label, str(n), str(len(facet.entries)), counts_key, *(r.row_key(e) for e in chunk))
             if log.fresh(path, key):
                 log.keep(path)
                 continue
@@ -218,7 +218,7 @@ def aggregate_outputs(
     yield r.simple("404.html", routes.NOT_FOUND, "")
     yield from badges.badge_outputs()  # 12 shared status badges, one per tier and gate status
     yield from registry_texts(summaries, config, r, segments)
-    yield finder.filter_output(summaries)
+    yield finder.filter_output(summaries, r.dupes)
     yield Output(routes.SCHEMA, feeds.dumps(json_schema()))
     yield feeds.robots(config)
     yield Output(".nojekyll", b"")

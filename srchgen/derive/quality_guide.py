@@ -81,3 +81,33 @@ def guide(config: Config) -> dict[str, list[GuideRule]]:
         ],
         "checks": guide_checks(),
     }
+
+
+def listing_rule(kind: str, value: str, config: Config) -> str | None:
+    """The rule a tier or gate status listing holds, in one sentence for the top of its page
+    (issue 24), printed from the same config as the guide's table; None for other listings.
+    SPEC §3: the first rule that applies, so each sentence says what comes before it too."""
+    s_min = fmt_threshold(config.doi_grade_min_score)
+    claims = plural(config.doi_grade_min_claims, "source-grounded claim")
+    q = fmt_threshold(config.quarantine_below_score)
+    rules = {
+        ("tier", Tier.DOI_GRADE.value):
+            f"A record is DOI grade when its review score is at least {s_min} and it has at least {claims}, "
+            "unless it is retracted or withdrawn or an expression of concern or a partial retraction is in force.",
+        ("tier", Tier.WATCHLIST.value):
+            f"A record is on the watchlist when its review score is at least {q}, it is not retracted or withdrawn, and either "
+            f"an expression of concern or a partial retraction is in force or it misses DOI grade (a score of at least {s_min} and at least {claims}).",
+        ("tier", Tier.QUARANTINE.value):
+            f"A record is a quarantine candidate when it is retracted or withdrawn (and not reinstated), or when its review score is below {q}.",
+        ("gate", Gate.VERIFIED.value):
+            "A record is Verified when its attached artifact was evaluated and held: a Lean4 proof type-checked, "
+            "or a sealed-sandbox reproduction matched its results; never from review score or claim count.",
+        ("gate", Gate.PENDING.value):
+            "A record is Pending when a sufficient artifact set (a Lean4 proof, or a repro script with its results) is attached and awaits evaluation.",
+        ("gate", Gate.FAILED.value):
+            "A record has Failed Gate 2 when its attached artifact was evaluated and did not hold.",
+        ("gate", Gate.UNVERIFIED.value):
+            "A record is Unverified when it has no sufficient artifact set (nothing attached, a repro script without its results, "
+            "or results without a script) or when its artifacts changed after their evaluation.",
+    }
+    return rules.get((kind, value))

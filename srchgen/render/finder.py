@@ -12,18 +12,26 @@ from __future__ import annotations
 import json
 from typing import Any, Sequence
 
-from srchgen.render import routes
-from srchgen.derive.rules import Gate, Level, Tier
+from srchgen.render import marks, routes
+from srchgen.derive.rules import CHECK_LABELS, Gate, Level, Tier
 from srchgen.render.summary import Summary
 from srchgen.render.render import Output
 from srchgen.check.schema import Section
 
 FILTER_INDEX = "filter-index.json"
-FORMAT = 1
+FORMAT = 2
+Dupes = dict[str, tuple[tuple[str, str], ...]]
 
 
-def filter_index(entries: Sequence[Summary]) -> dict[str, Any]:
-    """Every record, newest first, as [hex, title cut for listings, ISO date, score, tier, gate, level, section, [topics]]."""
+def flags(e: Summary, dupes: Dupes) -> list[str]:
+    """What the automated checks found in a record, in its listing row's words (templates/_row.html)."""
+    same = marks.dupes_flag(e.hex, dupes)
+    return [CHECK_LABELS[c] for c in e.checks] + ([same] if same else [])
+
+
+def filter_index(entries: Sequence[Summary], dupes: Dupes | None = None) -> dict[str, Any]:
+    """Every record, newest first, as [hex, title cut for listings, ISO date, score, tier, gate, level, section, [topics]],
+    and then [its checks' findings] for a record with any (as its row shows them; none: no bytes)."""
     tiers = list(Tier)
     gates = list(Gate)
     levels = list(Level)
@@ -34,23 +42,19 @@ def filter_index(entries: Sequence[Summary]) -> dict[str, Any]:
     g_at = {v: i for i, v in enumerate(gates)}
     l_at = {v: i for i, v in enumerate(levels)}
     s_at = {v: i for i, v in enumerate(sections)}
-    rows = [
-        [
-            e.hex,
-            e.short_title,
-            e.submitted.isoformat(),
-            f"{e.score:.2f}",
-            t_at[e.tier],
-            g_at[e.gate],
-            l_at[e.level],
-            s_at[e.section],
-            [topic_at[t] for t in e.topics],
+    rows = []
+    for e in entries:
+        row: list[Any] = [
+            e.hex, e.short_title, e.submitted.isoformat(), f"{e.score:.2f}",
+            t_at[e.tier], g_at[e.gate], l_at[e.level], s_at[e.section], [topic_at[t] for t in e.topics],
         ]
-        for e in entries
-    ]
+        found = flags(e, dupes or {})
+        if found:
+            row.append(found)
+        rows.append(row)
     return {
         "format": FORMAT,
-        "fields": ["hex", "title", "submitted", "score", "tier", "gate", "level", "section", "topics"],
+        "fields": ["hex", "title", "submitted", "score", "tier", "gate", "level", "section", "topics", "checks"],
         # [label, filter value (the rows' data-* value), listing directory]
         "tier": [[t.value, routes.slug(t.value), routes.tier_dir(t)] for t in tiers],
         "gate": [[g.value, routes.slug(g.value), routes.gate_dir(g)] for g in gates],
@@ -61,9 +65,9 @@ def filter_index(entries: Sequence[Summary]) -> dict[str, Any]:
     }
 
 
-def filter_output(entries: Sequence[Summary]) -> Output:
+def filter_output(entries: Sequence[Summary], dupes: Dupes | None = None) -> Output:
     """Compact JSON (no indentation): this file is fetched by browsers, not read by people."""
-    text = json.dumps(filter_index(entries), ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+    text = json.dumps(filter_index(entries, dupes), ensure_ascii=False, separators=(",", ":"), sort_keys=True)
     return Output(FILTER_INDEX, (text.replace("</", "<\\/") + "\n").encode("utf-8"))
 
 

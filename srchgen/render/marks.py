@@ -25,6 +25,9 @@ DUPES_HEAD, DUPES_INLINE, DUPES_ROW, DUPES_NONE_ROW, DUPES_NONE_FILTER = (
     f"\x00srchgen:dupes-{k}\x00" for k in ("head", "inline", "row", "none-row", "none-filter")
 )
 DUPES_MARKS = (DUPES_HEAD, DUPES_INLINE, DUPES_ROW, DUPES_NONE_ROW, DUPES_NONE_FILTER)
+# And in a listing row (templates/_row.html), made once per record before the others are known:
+# filled by Renderer.row when a listing is rendered (row_dupes).
+ROW_DUPES = "\x00srchgen:row-dupes\x00"
 RELATED_MARK_B = RELATED_MARK.encode()
 DUPLICATE_LABEL = derive.CHECK_LABELS[derive.CHECK_DUPLICATE]
 # A record page's duplicate-abstract marks when no other record shares its abstract.
@@ -90,6 +93,28 @@ def dupes_fills(hex_id: str, dupes: dict[str, tuple[tuple[str, str], ...]]) -> d
     inline = Markup('; same abstract as {}<span hidden data-pagefind-filter="automated check">{}</span>').format(links, DUPLICATE_LABEL).encode()
     row = Markup("<li><strong>{}.</strong> {} has the same abstract; the same text cannot answer two research questions, so one of them may carry the wrong abstract.</li>").format(DUPLICATE_LABEL, links).encode()
     return dict(zip((m.encode() for m in DUPES_MARKS), (head, inline, row, row, b"")))
+
+
+ROW_DUPES_NAMED = 3  # ids a row's flag names; the rest are counted, so a row stays small however many share an abstract
+
+
+def dupes_flag(hex_id: str, dupes: dict[str, tuple[tuple[str, str], ...]]) -> str:
+    """The duplicate-abstract finding in a listing row's words: "Same abstract as SRCH:…" (""
+    without one). Its first ROW_DUPES_NAMED records are named and the rest counted: 1,000 records
+    with one abstract would otherwise make each of their rows name 999 ids, in every listing."""
+    others = dupes.get(hex_id)
+    if not others:
+        return ""
+    named = ", ".join(i for _, i in others[:ROW_DUPES_NAMED])
+    rest = len(others) - ROW_DUPES_NAMED
+    return f"Same abstract as {named}" + (f" and {rest} other record{'s' if rest > 1 else ''}" if rest > 0 else "")
+
+
+def row_dupes(row: str, hex_id: str, dupes: dict[str, tuple[tuple[str, str], ...]]) -> str:
+    """A listing row (Summary.row_html) with its duplicate-abstract flag filled in, or cut (no per-row
+    bytes for a record without one, SPEC §8); ids only, not links: a row has one link, to its record."""
+    flag = dupes_flag(hex_id, dupes)
+    return row.replace(ROW_DUPES, Markup('<span class="flag">{}</span>').format(flag) if flag else "")
 
 
 def fill_json(data: bytes | memoryview, dupes: dict[str, tuple[tuple[str, str], ...]]) -> bytes:

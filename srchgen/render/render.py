@@ -22,8 +22,9 @@ from srchgen.render import cite, marks, routes
 from srchgen.config import Config
 from srchgen.check.schema import Section
 from srchgen.derive.entry import Entry
+from srchgen.derive.quality_guide import listing_rule
 from srchgen.derive.rules import Gate, Level, Tier
-from srchgen.render.marks import DUPES_HEAD, DUPES_INLINE, DUPES_NONE_FILTER, DUPES_NONE_ROW, DUPES_ROW, NAV_CLOSE, NAV_OPEN, RELATED_MARK
+from srchgen.render.marks import DUPES_HEAD, DUPES_INLINE, DUPES_NONE_FILTER, DUPES_NONE_ROW, DUPES_ROW, NAV_CLOSE, NAV_OPEN, RELATED_MARK, ROW_DUPES
 from srchgen.render.summary import Summary, Texts, latest_update, texts_key
 from srchgen.render.templates import Templates
 from srchgen.render.values import is_pdf, jsonld, signature_text
@@ -336,7 +337,8 @@ class Renderer:
             "pages": [(k, None if k is None else routes.listing_page(facet.base, k)) for k in pager_window(n, total)],
             "first_index": (n - 1) * size + 1,
         }
-        return Output(path, self._render("listing.html", page, facet=facet, rows=rows_html, pager=pager, counts=counts, routes=routes, charts=charts))
+        rule = listing_rule(facet.kind, facet.label, self.config)  # a tier's or gate status's, in one sentence
+        return Output(path, self._render("listing.html", page, facet=facet, rows=rows_html, pager=pager, counts=counts, routes=routes, charts=charts, rule=rule))
 
     def atom_entry(self, entry: Entry) -> bytes:
         """One record's Atom <entry>, rendered once and kept in its Summary."""
@@ -357,16 +359,21 @@ class Renderer:
         its texts in the cache's text file), for a page at this depth. Read from there once
         per build (a record is in ~8 listings): ~0.5 kB a record held."""
         row = self._rows.get(entry.hex)
-        if row is None:
-            row = self._rows[entry.hex] = entry.row_html.decode("utf-8")
+        if row is None:  # its duplicate-abstract flag first: the mark holds the NUL that stands for the prefix
+            row = self._rows[entry.hex] = marks.row_dupes(entry.row_html.decode("utf-8"), entry.hex, self.dupes)
         return row.replace("\x00", page.prefix)
+
+    def row_key(self, entry: Summary) -> str:
+        """Everything its listing row shows (Summary.row_key and the records sharing its abstract)."""
+        return entry.row_key + "\x1f" + marks.dupes_flag(entry.hex, self.dupes)
 
     def listing_row(self, entry: Summary) -> bytes:
         """A record's row in every listing, with a stand-in for the link prefix (NUL, which no
-        record can contain): made once per record, in whichever process made its Summary."""
+        record can contain) and a mark for its duplicate-abstract flag (known once every record
+        is: `row` fills it): made once per record, in whichever process made its Summary."""
         stand_in = Page(routes.HOME, self.config, "")
         stand_in.prefix = "\x00"
-        return self._render("_row.html", stand_in, e=entry, routes=routes)
+        return self._render("_row.html", stand_in, e=entry, routes=routes, dupes_flag=Markup(ROW_DUPES))
 
     def simple(self, template: str, path: str, nav: str, **context: Any) -> Output:
         page = Page(path, self.config, nav, absolute_links=(path == routes.NOT_FOUND))

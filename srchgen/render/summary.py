@@ -29,7 +29,7 @@ T = TypeVar("T")
 
 # Positions in the frozen tuple.
 _ID, _HEX, _SHORT, _TITLE, _SUBMITTED, _UPDATED, _SCORE, _SECTION, _TOPICS, _RELATED = range(10)
-_TIER, _GATE, _LEVEL, _STATUS, _PUBLISHER, _DOI, _FACTS, _CONTENT = range(10, 18)
+_TIER, _GATE, _LEVEL, _STATUS, _PUBLISHER, _DOI, _FACTS, _CONTENT, _CHECKS = range(10, 19)
 
 SUMMARY_RELATED = _RELATED
 
@@ -99,11 +99,13 @@ class Summary(Texts):
         cls, id: str, hex: str, short_title: str, display_title: str, submitted: dt.date, updated: dt.date, score: float,
         section: Section, topics: tuple[str, ...], related: tuple[str, ...], tier: Tier, gate: Gate, level: Level, status: Status,
         publisher: str, doi: str | None, file: "TextFile", spans: tuple[tuple[int, int], ...], facts: Facts, content_key: str,
+        checks: tuple[str, ...] = (),
     ) -> "Summary":
-        """content_key: digest of its three texts, which hold everything its own page shows (manifest, derived fields, body)."""
+        """content_key: digest of its three texts, which hold everything its own page shows (manifest, derived fields, body).
+        checks: the ids of what the automated checks found in the record alone (derive.Check.id)."""
         t = (
             id, hex, short_title, display_title, submitted.isoformat(), updated.isoformat(), score, section.value, tuple(topics),
-            tuple(related), tier.value, gate.value, level.name, status.value, publisher, doi, tuple(facts), content_key,
+            tuple(related), tier.value, gate.value, level.name, status.value, publisher, doi, tuple(facts), content_key, tuple(checks),
         )
         return cls(t, file, spans)
 
@@ -161,6 +163,12 @@ class Summary(Texts):
         return _STATUSES[self.t[_STATUS]]
 
     @property
+    def checks(self) -> tuple[str, ...]:
+        """What the automated checks found in the record alone, by id (derive.CHECK_LABELS names
+        each); the duplicate-abstract check, across records, is render.dupes_of's."""
+        return tuple(self.t[_CHECKS])
+
+    @property
     def facts(self) -> Facts:
         return facts_of(self.t)
 
@@ -173,7 +181,7 @@ class Summary(Texts):
     def row_key(self) -> str:
         """Everything a listing row shows; a listing page is re-rendered only when one of these changes."""
         t = self.t
-        return "\x1f".join((t[_ID], t[_SHORT], t[_SUBMITTED], f"{t[_SCORE]:.2f}", t[_TIER], t[_GATE], t[_LEVEL], t[_SECTION]))
+        return "\x1f".join((t[_ID], t[_SHORT], t[_SUBMITTED], f"{t[_SCORE]:.2f}", t[_TIER], t[_GATE], t[_LEVEL], t[_SECTION], *t[_CHECKS]))
 
     # Templates read records and derived fields through the same paths as on an Entry.
     @cached_property

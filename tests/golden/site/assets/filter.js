@@ -1,4 +1,6 @@
-// Instant filter for listings (SPEC §4): progressive enhancement over the static facet pages.
+// Instant filter and sort for listings (SPEC §4): progressive enhancement over the static facet
+// pages, which list newest first. Sorting by score (issue 24) reorders a one-page listing in place
+// and a paged one from filter-index.json, as filtering does; the status line says the order.
 // A one-page listing is filtered in place. A paged listing fetches filter-index.json once
 // (a static file beside index.html, built by srchgen/render/finder.py) and filters every record of
 // the listing; if that file cannot be loaded (e.g. from file://), it filters this page only
@@ -43,17 +45,50 @@
     var indexFailed = false;
     var loading = false;
     var allBody = null; // tbody holding rows drawn from the index
+    var caption = table.caption;
+    var captionText = caption ? caption.textContent : "";
 
     function criteria() {
-      var c = { terms: words(form.elements.q.value) };
+      var c = { terms: words(form.elements.q.value), sort: form.elements.sort ? form.elements.sort.value : "" };
       ["tier", "gate", "level", "section"].forEach(function (k) {
         if (form.elements[k]) c[k] = form.elements[k].value;
       });
       return c;
     }
 
-    function active(c) {
+    function filtering(c) {
       return c.terms.length > 0 || !!(c.tier || c.gate || c.level || c.section);
+    }
+
+    function active(c) {
+      return filtering(c) || !!c.sort;
+    }
+
+    // The order the rows are in: the static pages' (newest first, the same day by id) or by score,
+    // highest ("score") or lowest ("-score") first, ties kept newest first.
+    function orderName(c) {
+      return c.sort === "score" ? "highest score first" : c.sort === "-score" ? "lowest score first" : "newest first";
+    }
+
+    function sorted(items, c, scoreOf) {
+      if (!c.sort) return items;
+      var sign = c.sort === "score" ? -1 : 1;
+      return items.map(function (x, i) { return [x, i]; })
+        .sort(function (a, b) { return sign * (scoreOf(a[0]) - scoreOf(b[0])) || a[1] - b[1]; })
+        .map(function (p) { return p[0]; });
+    }
+
+    function rowScore(row) { return parseFloat(row.cells[3].textContent); } // templates/_row.html: Score
+
+    // Puts this page's rows in `rows`' order, moving only those out of place (none at load)
+    function place(rows) {
+      for (var i = 0; i < rows.length; i++) {
+        if (tbody.rows[i] !== rows[i]) tbody.insertBefore(rows[i], tbody.rows[i] || null);
+      }
+    }
+
+    function showOrder(c) {
+      if (caption) caption.textContent = c.sort ? "Records, " + orderName(c) : captionText;
     }
 
     function filterPage(c) {
@@ -66,12 +101,13 @@
         });
         if (ok && c.terms.length) {
           var id = row.cells[0].textContent;
-          var title = row.cells[1].textContent;
+          var title = row.cells[1].firstChild.textContent;  // the link: not the checks' flags under it
           ok = matchesText(id + " " + title, c.terms);
         }
         row.hidden = !ok;
         if (ok) shown++;
       });
+      place(sorted(pageRows, c, rowScore));
       return shown;
     }
 
@@ -103,7 +139,8 @@
       var tr = document.createElement("tr");
       tr.dataset.f = [tier[1], gate[1], level[1], section[1]].join(" ");
       cell(tr, "", "SRCH:" + r[0]);
-      cell(tr, "", link(root + "records/" + r[0] + "/index.html", r[1]));
+      var title = cell(tr, "", link(root + "records/" + r[0] + "/index.html", r[1]));
+      (r[9] || []).forEach(function (text) { title.appendChild(badge(text, "flag")); }); // its checks' findings, as _row.html
       cell(tr, "", longDate(r[2]));
       cell(tr, "", r[3]);
       cell(tr, "", badge(tier[0], "badge tier-" + tier[1])); // as templates/_row.html: one link per row
@@ -132,6 +169,7 @@
         }
         return !c.terms.length || matchesText("srch:" + r[0] + " " + r[1], c.terms);
       });
+      matches = sorted(matches, c, function (r) { return parseFloat(r[3]); });
       if (!allBody) {
         allBody = document.createElement("tbody");
         table.appendChild(allBody);
@@ -169,28 +207,34 @@
       var key = JSON.stringify([c, !!index, indexFailed]);
       if (key === lastKey) return;
       lastKey = key;
+      showOrder(c);
       if (!active(c)) {
         pageRows.forEach(function (row) { row.hidden = false; });
+        place(pageRows);  // the static pages' order again
         showPage();
         status.textContent = "";
         return;
       }
+      // What the rows are and in which order, said in the status line (role=status: announced)
+      var order = c.sort ? ", " + orderName(c) : "";
+      function all(n) { return filtering(c) ? plural(n, "record") + " of " + total + " match" + (n === 1 ? "es" : "") : "All " + plural(n, "record"); }
+      function onPage(n) { return plural(n, "record") + " on this page" + (filtering(c) ? " match" + (n === 1 ? "es" : "") : ""); }
       if (paged && index) {
         var n = filterAll(c);
-        status.textContent = plural(n, "record") + " of " + total + " match" + (n === 1 ? "es" : "") + " across all pages" +
+        status.textContent = all(n) + (filtering(c) ? " across all pages" : "") + order +
           (n > SHOW_MAX ? "; showing the first " + SHOW_MAX + ". Narrow the filter or use search." : ".");
         return;
       }
       showPage();
       var shown = filterPage(c);
       if (!paged) {
-        status.textContent = plural(shown, "record") + " of " + total + " match" + (shown === 1 ? "es" : "") + ".";
+        status.textContent = all(shown) + order + ".";
       } else if (!indexFailed) {
-        status.textContent = plural(shown, "record") + " on this page match" + (shown === 1 ? "es" : "") + "; loading the other pages…";
+        status.textContent = onPage(shown) + order + "; loading the other pages…";
         if (!loading) loadIndex();
       } else {
-        status.textContent = plural(shown, "record") + " on this page match" + (shown === 1 ? "es" : "") +
-          ". Only this page could be filtered; use search to look through all " + total + " records.";
+        status.textContent = onPage(shown) + order + ". Only this page could be " + (filtering(c) ? "filtered" : "sorted") +
+          "; use search to look through all " + total + " records.";
       }
     }
 
