@@ -10,11 +10,13 @@
     if (window.location.protocol === "file:") {
       var served = document.getElementById("search-needs-server");
       if (served) served.hidden = false;
+      el.hidden = true;  // and give up the space kept for the results (style.css)
       return;
     }
     if (typeof PagefindUI === "undefined") {
       var note = document.getElementById("search-missing");
       if (note) note.hidden = false;
+      el.hidden = true;
       return;
     }
     // A large registry is indexed in shards (search_shard_size): pagefind/ plus the bundles named

@@ -54,3 +54,40 @@ def test_without_javascript_the_filter_is_hidden_and_the_links_stand_in(chromium
             assert page.get_by_role("navigation", name="Filter records").is_visible()
         finally:
             context.close()
+
+
+@pytest.mark.parametrize("width,height", [(390, 844), (1366, 768)], ids=["phone", "desktop"])
+def test_search_with_a_query_does_not_shift_as_its_results_arrive(chromium_browser: object, site_server, site_root: Path, width: int, height: int) -> None:  # type: ignore[no-untyped-def]
+    """The search page opened with ?q= (as every page header's search box submits): Pagefind's UI
+    draws its box, the filters and each result as its data arrives, and nothing on screen moves."""
+    from tests.browser.sitecheck import find_page, page_url
+    from tests.browser.test_site_search import require_bundle
+
+    require_bundle(site_root)
+    context = chromium_browser.new_context(viewport={"width": width, "height": height})  # type: ignore[attr-defined]
+    page = context.new_page()
+    try:
+        page.goto(page_url(site_server.base, find_page(site_root, "search")) + "?q=mixture")
+        page.wait_for_function("() => document.querySelectorAll('.pagefind-ui__result-title').length > 0"
+                               " && !document.querySelector('.pagefind-ui__loading')", timeout=15_000)
+        shift = page.evaluate(CLS)
+        assert shift <= CLS_MAX, f"layout shift {shift:.3f} on search?q=mixture at {width} px"
+        assert page.locator(".pagefind-ui__result-title").first.is_visible()  # and the results are shown
+        assert page.locator(".pagefind-ui__filter-panel").is_visible()
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("width,height", [(390, 844), (1366, 768)], ids=["phone", "desktop"])
+def test_a_record_page_does_not_shift(chromium_browser: object, local_site: Path, width: int, height: int) -> None:
+    record = sorted((local_site / "records").glob("*/index.html"))[0].parent.name
+    with serve_directory(local_site, "/repo/") as served:
+        context = chromium_browser.new_context(viewport={"width": width, "height": height})  # type: ignore[attr-defined]
+        page = context.new_page()
+        try:
+            page.goto(served.url(f"records/{record}/index.html"))
+            page.wait_for_load_state("load")
+            shift = page.evaluate(CLS)
+            assert shift <= CLS_MAX, f"layout shift {shift:.3f} on record {record} at {width} px"
+        finally:
+            context.close()
