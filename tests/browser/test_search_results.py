@@ -38,6 +38,16 @@ def _results(page, served: Served, site_root: Path, query: str) -> list[dict]:
     )
 
 
+def _search(browser, served: Served, site_root: Path, query: str) -> list[dict]:
+    """_results() in a page of its own (the site must have its Pagefind bundle)."""
+    require_bundle(site_root)
+    page = browser.new_page()
+    try:
+        return _results(page, served, site_root, query)
+    finally:
+        page.close()
+
+
 def excerpt_start(excerpt: str) -> str:
     return " ".join(excerpt.split()[:9])
 
@@ -49,12 +59,7 @@ def _record_text(site_root: Path, hex_id: str) -> str:
 def test_results_show_the_triage_and_an_excerpt_of_the_abstract(chromium_browser, site_server: Served, site_root: Path) -> None:
     """Searching "mixture": every result names its id, tier, gate and date; its excerpt marks the
     match and holds no topic slug, no "By <publisher>" byline and no "Abstract." heading."""
-    require_bundle(site_root)
-    page = chromium_browser.new_page()
-    try:
-        results = _results(page, site_server, site_root, "mixture")
-    finally:
-        page.close()
+    results = _search(chromium_browser, site_server, site_root, "mixture")
     assert len(results) == 5, [r["title"] for r in results]
     for r in results:
         hex_id = re.search(r"/records/([0-9A-F]{8})/", r["href"]).group(1)
@@ -76,12 +81,7 @@ def test_results_show_the_triage_and_an_excerpt_of_the_abstract(chromium_browser
 def test_a_match_in_the_question_excerpts_the_abstract_not_the_question(chromium_browser, site_server: Served, site_root: Path) -> None:
     """"throughput" is in three records' questions (their titles), not in their abstracts: each result
     shows its title and the start of its abstract, not a run of the question."""
-    require_bundle(site_root)
-    page = chromium_browser.new_page()
-    try:
-        results = _results(page, site_server, site_root, "throughput")
-    finally:
-        page.close()
+    results = _search(chromium_browser, site_server, site_root, "throughput")
     assert len(results) == 3, [r["title"] for r in results]
     for r in results:
         assert "throughput" in r["title"].lower() and "throughput" not in r["excerpt"].lower(), r
@@ -90,12 +90,7 @@ def test_a_match_in_the_question_excerpts_the_abstract_not_the_question(chromium
 def test_results_show_the_checks_in_words(chromium_browser, site_server: Served, site_root: Path) -> None:
     """The findings the record pages show are in the results too, as words: D5E0A418 fails the
     relevance lint; 08EA5386 and 8F12A054 share an abstract; a record without a finding has no item."""
-    require_bundle(site_root)
-    page = chromium_browser.new_page()
-    try:
-        results = _results(page, site_server, site_root, "mixture")
-    finally:
-        page.close()
+    results = _search(chromium_browser, site_server, site_root, "mixture")
     checks = {re.search(r"/records/([0-9A-F]{8})/", r["href"]).group(1): " ".join(
         v for k, v in r["tags"].items() if k.startswith("Automated check")) for r in results}
     assert "Abstract may not address the question" in checks["D5E0A418"], checks
