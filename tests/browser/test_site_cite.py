@@ -20,7 +20,7 @@ def test_citation_downloads_carry_the_page_text(chromium_browser, paged_server: 
         box = page.locator("section.cite")
         assert "Cite as" in box.locator(".cite-as").inner_text()
         # BibTeX and RIS from the page's text at once; CSL-JSON once record.json is fetched
-        page.wait_for_function("document.querySelectorAll('section.cite .cite-tools a[download]').length === 3", timeout=10_000)
+        page.wait_for_function("() => document.querySelectorAll('section.cite .cite-tools a[download]').length === 3", timeout=10_000)
         links = box.locator(".cite-tools a[download]")
         assert links.count() == 3
         got = {}
