@@ -82,7 +82,7 @@ def edit_in_place(
     r.sections = log.sections = frozenset(sections)  # unchanged too: no listing key changed
     log.same_registry = True
     remade = ("assets/", *(f"records/{s.summary.hex}/" for s in done.values()))  # type: ignore[union-attr]
-    log.keep_all_but(frozenset(REGISTRY_TEXTS), remade, frozenset())
+    log.keep_all_but(frozenset((*REGISTRY_TEXTS, routes.GATE_SIGNERS)), remade, frozenset())
     rules = guide(config)
 
     def outputs() -> Iterator[Output]:
