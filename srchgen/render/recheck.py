@@ -4,15 +4,15 @@ evaluation with stock OpenSSH, without trusting whoever built or hosts the site.
 The recipe is a few shell lines a reader pastes into a terminal: download the signed text
 (routes.GATE_PAYLOAD), its signature (routes.GATE_SIGNATURE) and the registry's signers file
 (routes.GATE_SIGNERS), run `ssh-keygen -Y verify` exactly as the build did (gate.sig: the same
-namespace, the signer's principal and `-O verify-time=` the evaluation time, so a key retired
-later with `valid-before` still checks for what it signed before), then hash the artifacts and
+namespace, the signer's principal and `-O verify-time=` the evaluation time read from the signed
+text itself (line 4, as gate.sig._payload_time does), so a key retired later with `valid-before`
+still checks for what it signed before and not for anything dated after), then hash the artifacts and
 compare them with the hashes in the signed text, not with the ones the page prints. Every
 value in it is quoted for the shell; tests/test_verify.py runs it with `sh -e` against a served site.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import shlex
 from dataclasses import dataclass
 from urllib.parse import quote
@@ -48,7 +48,6 @@ def recheck(entry: Entry, config: Config) -> Recheck | None:
         return None
     if gate.signer is None or not gate.signer.payload:
         return Recheck(False, "This evaluation is unsigned, so there is nothing to check: no signature ties it to the registry's Gate 2 pipeline. Treat its outcome as the registry's word only.")
-    stamp = ev.evaluated.astimezone(dt.timezone.utc).strftime("%Y%m%d%H%M%SZ")
     rdir = routes.record_dir(entry.hex)
     arts = list(entry.artifacts)
     local = _names([a.name for a in arts])
@@ -60,7 +59,8 @@ def recheck(entry: Entry, config: Config) -> Recheck | None:
         'cd "$(mktemp -d)"',
         f"site={shlex.quote(config.base_url or PLACEHOLDER)}",
         "curl -fsS -O " + url(routes.GATE_SIGNERS) + " -O " + url(rdir + routes.GATE_PAYLOAD) + " -O " + url(rdir + routes.GATE_SIGNATURE),
-        f"ssh-keygen -Y verify -f allowed_signers -I {shlex.quote(gate.signer.principal)} -n {NAMESPACE} -O verify-time={stamp} -s {routes.GATE_SIGNATURE} < {routes.GATE_PAYLOAD}",
+        f"ssh-keygen -Y verify -f allowed_signers -I {shlex.quote(gate.signer.principal)} -n {NAMESPACE}"
+        f' -O "verify-time=$(sed -n 4p {routes.GATE_PAYLOAD} | tr -d T:-)" -s {routes.GATE_SIGNATURE} < {routes.GATE_PAYLOAD}',
         "curl -fsS" + "".join(f" -o {shlex.quote(n)} " + url(rdir + "artifacts/" + a.name) for n, a in zip(local, arts)),
         f"sed 1,4d {routes.GATE_PAYLOAD} > {SIGNED_SHA256}",
         "sha256sum " + " ".join(shlex.quote(n) for n in local) + f" | cut -c1-64 | LC_ALL=C sort -u | diff {SIGNED_SHA256} - && echo 'Artifacts match the signed SHA-256 hashes'",
