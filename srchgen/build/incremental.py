@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Iterator, Sequence
 
-from srchgen.build import cache
+from srchgen.build import attest, cache
 from srchgen.render import routes
 from srchgen.build.buildlog import BuildLog, record_row, row_fresh, row_frozen, row_problems, row_summary, row_texts, thaw_problems
 from srchgen.build.outputs import REGISTRY_TEXTS, asset_outputs, record_files, registry_texts, summarize
@@ -100,6 +100,7 @@ def edit_in_place(
     cache.forget_state(out)  # see build(): the state must not vouch for files being replaced
     index = (lambda view, dest: index_search(view, dest, report)) if want_search else None
     report.files = log.apply(out, outputs(), index, report.check_budget(config.max_site_bytes))
+    attest.update_manifest(out, project.root, report.usage)  # after every other file: it lists them
     new_rows = dict(rows)
     new_rows.update((name, record_row(s)) for name, s in done.items())
     cache.save_state(out, {

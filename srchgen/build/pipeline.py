@@ -13,7 +13,7 @@ from itertools import chain
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from srchgen.build import budget, cache, lock, parallel, textfiles
+from srchgen.build import attest, budget, cache, lock, parallel, textfiles
 from srchgen.render import finder
 from srchgen.load import git_log
 from srchgen.build.buildlog import BuildLog, problem_rows, record_row, registry_key
@@ -191,6 +191,7 @@ def _write(b: _Build, log: BuildLog, stream: Any, scanned: list[Scanned], relate
         cache.forget_state(out)
         index = (lambda view, dest: index_search(view, dest, report)) if b.want_search else None
         report.files = log.apply(out, stream, index, report.check_budget(config.max_site_bytes))
+        attest.update_manifest(out, b.project.root, report.usage)  # after every other file: it lists them
         return
     worker = b.worker
     theirs = {s.summary.hex: [(o.hex, o.id, o.short_title) for o in related[s.summary.id]] for s in scanned if s.remote is not None and s.summary}
@@ -214,6 +215,7 @@ def _write(b: _Build, log: BuildLog, stream: Any, scanned: list[Scanned], relate
             run_pagefind(staging, report)
             if (staging / "pagefind").is_dir():
                 usage.merge(budget.measure(staging / "pagefind", prefix="pagefind/"))
+        usage.add(attest.MANIFEST, attest.write_manifest(staging, b.project.root, out))  # last: it lists every other file
         report.check_budget(config.max_site_bytes)(usage)  # before the swap (SPEC §8)
 
     if worker is not None:

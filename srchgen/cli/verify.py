@@ -19,7 +19,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 
@@ -88,23 +88,56 @@ def load_export(site: Site) -> list[dict[str, Any]]:
 
 
 @click.command("verify")
-@click.argument("site", metavar="URL|DIR")
+@click.argument("site", metavar="[URL|DIR]", required=False)
 @click.argument("record_ids", nargs=-1, metavar="[ID]...")
 @click.option("--signers", metavar="FILE", type=click.Path(exists=True, dir_okay=False), help="Check signatures against this allowed_signers file (one you trust, e.g. from the registry's repository) instead of the site's own gate/allowed_signers.")
-def verify_cmd(site: str, record_ids: tuple[str, ...], signers: str | None) -> None:
-    """Re-check a site's Gate 2 verdicts without trusting it: each gated record's signed evaluation
-    with ssh-keygen -Y verify, its artifacts hashed again, and what its page claims.
+@click.option("--site", "whole", metavar="URL|DIR", help="Check every published file against the site's manifest.json.gz (path, size, SHA-256).")
+@click.option("--sample", type=click.IntRange(min=1), metavar="N", help="With --site: check N files picked at random instead of all.")
+def verify_cmd(site: str | None, record_ids: tuple[str, ...], signers: str | None, whole: str | None, sample: int | None) -> None:
+    """Re-check a site without trusting it: each gated record's signed evaluation with
+    ssh-keygen -Y verify, its artifacts hashed again, and what its page claims; with --site,
+    every file against the site's manifest.
 
     Reports every gated record as verified, failed (with why) or unsigned; exit 1 when any
-    failed or the site cannot be read.
+    record or file failed, or the site cannot be read.
     """
+    if site is None and whole is None:
+        raise click.UsageError("give the site to check: srchgen verify URL|DIR [ID]..., or srchgen verify --site URL|DIR")
+    if sample is not None and whole is None:
+        raise click.UsageError("--sample needs --site")
+    if (record_ids or signers) and site is None:
+        raise click.UsageError("record ids and --signers need the site: srchgen verify URL|DIR [ID]...")
+    failed = False
+    if whole is not None:
+        failed |= _verify_files(whole, sample)
+    if site is not None:
+        failed |= _verify_gate(site, record_ids, signers)
+    if failed:
+        sys.exit(1)
+
+
+def _fail(message: str) -> NoReturn:
+    click.echo(f"srchgen verify: {message}", err=True)
+    sys.exit(1)
+
+
+def _verify_files(where: str, sample: int | None) -> bool:
+    """Every file (or a random sample) against manifest.json.gz; True when any differs."""
+    try:
+        lines, failed = check_files(Site(where), sample)
+    except SiteError as e:
+        _fail(str(e))
+    for line in lines:
+        click.echo(line)
+    return failed
+
+
+def _verify_gate(site: str, record_ids: tuple[str, ...], signers: str | None) -> bool:
+    """The Gate 2 check of each gated record; True when any failed."""
     from srchgen.gate.published import GATE_SIGNERS, check_record, is_gated, select, signers_of
     from srchgen.gate.sig import GateSigError
 
-    def fail(message: str) -> None:
-        click.echo(f"srchgen verify: {message}", err=True)
-        sys.exit(1)
-
+    fail = _fail
     allowed = None
     results: list[Any] = []
     chosen: list[dict[str, Any]] = []
@@ -136,8 +169,71 @@ def verify_cmd(site: str, record_ids: tuple[str, ...], signers: str | None) -> N
     counts["failed"] += len(unknown)
     rest = len(chosen) - len(results)
     click.echo(f"{counts['verified']} verified, {counts['failed']} failed, {counts['unsigned']} unsigned; {rest} record{'s' if rest != 1 else ''} without a Gate 2 evaluation")
-    if counts["failed"]:
-        sys.exit(1)
+    return bool(counts["failed"])
+
+
+MANIFEST = "manifest.json.gz"  # render.routes.SITE_MANIFEST (build/attest.py writes it)
+MANIFEST_FORMAT = "srchgen-site-manifest-v1"
+
+
+def load_manifest(site: Site) -> dict[str, Any]:
+    """The site's manifest; SiteError when it is missing or not one."""
+    data = site.get(MANIFEST)
+    if data is None:
+        raise SiteError(f"{site.where}: no {MANIFEST} (srchgen writes one with every build since issue 25)")
+    try:
+        doc = json.loads(gzip.decompress(data) if data[:2] == b"\x1f\x8b" else data)
+        if doc.get("format") != MANIFEST_FORMAT:
+            raise ValueError
+        files = [(str(p), int(n), str(h)) for p, n, h in doc["files"]]
+    except (OSError, ValueError, KeyError, TypeError, AttributeError, EOFError):
+        raise SiteError(f"{site.where}: {MANIFEST} is not a {MANIFEST_FORMAT} manifest") from None
+    doc["files"] = files
+    return dict(doc)
+
+
+def _check_one(site: Site, row: tuple[str, int, str]) -> str | None:
+    """Why one file differs from its manifest row, None when it matches."""
+    import hashlib
+
+    path, size, digest = row
+    data = site.get(path)
+    if data is None:
+        return f"missing: {path}"
+    got = hashlib.sha256(data).hexdigest()
+    if len(data) != size or got != digest:
+        return f"changed: {path} (size {len(data)}, SHA-256 {got}; the manifest says size {size}, SHA-256 {digest})"
+    return None
+
+
+def check_files(site: Site, sample: int | None) -> tuple[list[str], bool]:
+    """Output lines and whether anything failed: every file of the manifest (or a random
+    sample) fetched and hashed; for a folder, also files the manifest does not list."""
+    import random
+    from concurrent.futures import ThreadPoolExecutor
+
+    doc = load_manifest(site)
+    rows: list[tuple[str, int, str]] = doc["files"]
+    src = doc.get("source") or {}
+    commit = src.get("commit")
+    origin = f"commit {commit}" + (" with uncommitted changes" if src.get("dirty") else "") if commit else "no git commit"
+    lock = (doc.get("lock") or {}).get("sha256")
+    lines = [f"manifest: {len(rows)} files, built by srchgen {doc.get('srchgen')} from {origin}; lock {('sha256 ' + lock) if lock else 'none'}"]
+    todo = rows if sample is None or sample >= len(rows) else random.SystemRandom().sample(rows, sample)
+    workers = 1 if site.url is None else 8  # over HTTP, a few requests in flight
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        problems = [p for p in pool.map(lambda r: _check_one(site, r), todo) if p is not None]
+    if site.url is None:
+        listed = {p for p, _, _ in rows}
+        excluded = tuple(doc.get("excluded") or ())
+        for f in sorted(site.root.rglob("*")):
+            rel = f.relative_to(site.root).as_posix()
+            if f.is_file() and rel != MANIFEST and not rel.startswith(excluded) and rel not in listed:
+                problems.append(f"not in the manifest: {rel}")
+    lines += problems
+    what = f"{len(todo)} of {len(rows)} files (a random sample)" if len(todo) < len(rows) else f"{len(rows)} files"
+    lines.append(f"site: {what} checked: " + (f"{len(problems)} problem{'s' if len(problems) != 1 else ''}" if problems else "all match the manifest"))
+    return lines, bool(problems)
 
 
 def _fp(blob: bytes) -> str:

@@ -33,6 +33,7 @@ CSS = "assets/style.css"
 GATE_PAYLOAD = "gate-payload.txt"
 GATE_SIGNATURE = "gate-payload.txt.sig"
 GATE_SIGNERS = "gate/allowed_signers"
+SITE_MANIFEST = "manifest.json.gz"  # every file's path, size and SHA-256 (build/attest.py)
 SITEMAP_MAX = 50_000  # URLs per sitemap file (sitemaps.org)
 
 

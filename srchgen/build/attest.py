@@ -1,0 +1,146 @@
+"""The site manifest (issue 25, item 3): every published file's path, size and SHA-256, with what
+the site was built from, in one deterministic file at a fixed path, `manifest.json.gz`.
+
+    {"format": "srchgen-site-manifest-v1", "srchgen": VERSION,
+     "source": {"commit": SHA | null, "dirty": BOOL | null},
+     "lock": {"path": "requirements.lock", "sha256": HEX} | null, "dependencies": "jinja2=3.1.6,...",
+     "excluded": ["pagefind/"], "files": [[PATH, SIZE, SHA256], ...]}   (sorted by path)
+
+Why this shape: JSON, because readers already parse the data export (records.json.gz) and
+`srchgen verify --site` needs no other parser; gzip (level 9, mtime 0: the same bytes every
+build), because the hashes dominate and hex halves under deflate; one file at the root, so its
+URL is known from the site's address alone. Pagefind's index (`pagefind/`) is left out: Pagefind
+does not write it byte for byte the same (tests/test_determinism.py compares it up to order), so
+a manifest over it could never be reproduced, and the search index is not a claim the registry
+makes. The manifest itself is not listed (it cannot hold its own hash); it is counted in the
+build's size line and budget like any other file.
+
+Re-hashing a 100,000-record site on every build would cost more than an edited record's whole
+rebuild, so the hashes of the last manifest are reused for files whose size and mtime (ns) are
+unchanged, kept in the build cache (`manifest-hashes.json`).
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import os
+import subprocess
+from pathlib import Path
+from typing import Any
+
+from srchgen import __version__
+from srchgen.build import budget, cache
+from srchgen.render import routes
+
+MANIFEST = routes.SITE_MANIFEST
+FORMAT = "srchgen-site-manifest-v1"
+EXCLUDED = ("pagefind/",)
+LOCK = "requirements.lock"
+_INPUTS = ("records", "pyproject.toml", "templates", "assets")  # what a build reads from the registry
+_HASHES = "manifest-hashes.json"
+
+
+def _git(root: Path, *args: str) -> str | None:
+    try:
+        p = subprocess.run(["git", "-C", str(root), *args], capture_output=True, timeout=30, check=False)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return p.stdout.decode("utf-8", "replace") if p.returncode == 0 else None
+
+
+def source_facts(root: Path) -> dict[str, Any]:
+    """What the site was built from: the commit (when the registry is in git) and whether its
+    inputs differ from it, srchgen's version, the lock file's hash, the dependencies' versions."""
+    commit = _git(root, "rev-parse", "--verify", "-q", "HEAD^{commit}")
+    dirty = None
+    if commit is not None:
+        inputs = [p for p in _INPUTS if (root / p).exists()]
+        status = _git(root, "status", "--porcelain", "--", *inputs) if inputs else ""
+        dirty = None if status is None else bool(status.strip())
+    lock = root / LOCK
+    return {
+        "format": FORMAT,
+        "srchgen": __version__,
+        "source": {"commit": commit.strip() if commit else None, "dirty": dirty},
+        "lock": {"path": LOCK, "sha256": hashlib.sha256(lock.read_bytes()).hexdigest()} if lock.is_file() else None,
+        "dependencies": cache.dependency_versions(),
+        "excluded": list(EXCLUDED),
+    }
+
+
+def _sha256(path: str) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        while chunk := f.read(1 << 20):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def site_files(site: Path) -> list[tuple[str, os.stat_result]]:
+    """Every file the manifest lists: (path relative to the site, its stat), sorted by path."""
+    out: list[tuple[str, os.stat_result]] = []
+    stack = [("", str(site))]
+    while stack:
+        rel, folder = stack.pop()
+        with os.scandir(folder) as it:
+            for entry in it:
+                path = rel + entry.name
+                if entry.is_dir(follow_symlinks=False):
+                    if path + "/" not in EXCLUDED:
+                        stack.append((path + "/", entry.path))
+                elif path != MANIFEST:
+                    out.append((path, entry.stat(follow_symlinks=False)))
+    out.sort(key=lambda x: x[0])
+    return out
+
+
+def manifest_bytes(site: Path, facts: dict[str, Any], known: dict[str, list[Any]] | None = None) -> tuple[bytes, dict[str, list[Any]]]:
+    """The gzip-compressed manifest of `site`, and the (size, mtime_ns, sha256) rows to reuse next time."""
+    known = known or {}
+    rows: list[list[Any]] = []
+    seen: dict[str, list[Any]] = {}
+    for path, st in site_files(site):
+        old = known.get(path)
+        if old is not None and old[0] == st.st_size and old[1] == st.st_mtime_ns:
+            digest = old[2]
+        else:
+            digest = _sha256(os.path.join(site, path))
+        seen[path] = [st.st_size, st.st_mtime_ns, digest]
+        rows.append([path, st.st_size, digest])
+    doc = {**facts, "files": rows}
+    text = json.dumps(doc, sort_keys=True, ensure_ascii=False, separators=(",", ":")) + "\n"
+    return gzip.compress(text.encode("utf-8"), compresslevel=9, mtime=0), seen
+
+
+def write_manifest(site: Path, root: Path, out: Path) -> int:
+    """Write site/manifest.json.gz (atomically) for the site as it now is; its size in bytes.
+    `out` names the output folder whose build cache keeps the hashes (site may be its staging tree)."""
+    store = cache.cache_dir(out) / _HASHES
+    try:
+        known = json.loads(store.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        known = {}
+    data, seen = manifest_bytes(site, source_facts(root), known if isinstance(known, dict) else {})
+    tmp = site / (MANIFEST + ".tmp")
+    tmp.write_bytes(data)
+    os.replace(tmp, site / MANIFEST)
+    try:
+        store.parent.mkdir(parents=True, exist_ok=True)
+        store.write_text(json.dumps(seen, separators=(",", ":")), encoding="utf-8")
+    except OSError:
+        pass  # only a cache: the next build hashes again
+    return len(data)
+
+
+def update_manifest(site: Path, root: Path, usage: "budget.Usage | None") -> None:
+    """Rewrite the manifest of a site updated in place, and correct `usage` (which counted the
+    old manifest, from the last build's state or a walk) by the difference."""
+    try:
+        old: int | None = os.lstat(site / MANIFEST).st_size
+    except OSError:
+        old = None
+    size = write_manifest(site, root, site)
+    if usage is not None:
+        usage.add(MANIFEST, size - (old or 0), 0 if old is not None else 1)
