@@ -84,6 +84,23 @@ def test_commit_dirty_and_lock_from_git(tmp_project: Path) -> None:
     assert manifest_of(tmp_project / "site")["source"]["dirty"] is True
 
 
+def test_a_new_commit_alone_updates_the_manifest(tmp_project: Path) -> None:
+    (tmp_project / ".gitignore").write_text("site/\n.srchgen-cache/\n")
+    git(tmp_project, "init", "-q", "-b", "main")
+    git(tmp_project, "add", "-A")
+    git(tmp_project, "commit", "-q", "-m", "registry")
+    assert run("build", "--no-search").exit_code == 0
+    (tmp_project / "NOTES.txt").write_text("not an input of the site\n")
+    git(tmp_project, "add", "-A")
+    git(tmp_project, "commit", "-q", "-m", "notes")
+    before = {p: p.read_bytes() for p in (tmp_project / "site").rglob("*") if p.is_file() and p.name != "manifest.json.gz"}
+    r = run("build", "--no-search")
+    assert r.exit_code == 0, r.output
+    assert manifest_of(tmp_project / "site")["source"] == {"commit": git(tmp_project, "rev-parse", "HEAD"), "dirty": False}
+    assert {p: p.read_bytes() for p in (tmp_project / "site").rglob("*") if p.is_file() and p.name != "manifest.json.gz"} == before
+    assert run("verify", "--site", "site").exit_code == 0
+
+
 def test_verify_site_finds_a_changed_byte_and_a_missing_file(tmp_project: Path) -> None:
     assert run("build", "--no-search").exit_code == 0
     server = Server()

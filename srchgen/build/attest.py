@@ -28,11 +28,12 @@ import json
 import os
 import subprocess
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable, Iterable
 
 from srchgen import __version__
-from srchgen.build import budget, cache
+from srchgen.build import cache
 from srchgen.render import routes
+from srchgen.render.render import Output
 
 MANIFEST = routes.SITE_MANIFEST
 FORMAT = "srchgen-site-manifest-v1"
@@ -78,9 +79,12 @@ def _sha256(path: str) -> str:
     return h.hexdigest()
 
 
-def site_files(site: Path) -> list[tuple[str, os.stat_result]]:
-    """Every file the manifest lists: (path relative to the site, its stat), sorted by path."""
-    out: list[tuple[str, os.stat_result]] = []
+def site_files(site: Path, staging: Path | None = None, changed: Iterable[str] = (), deleted: Iterable[str] = ()) -> list[tuple[str, str, os.stat_result]]:
+    """Every file the manifest lists, sorted by path: (path in the site, file on disk, its stat).
+    With `staging`: the site as an in-place update will leave it (write.apply_changes), the
+    `changed` files taken from the staging tree, the `deleted` ones left out."""
+    replaced = set(changed) | set(deleted)
+    out: list[tuple[str, str, os.stat_result]] = []
     stack = [("", str(site))]
     while stack:
         rel, folder = stack.pop()
@@ -90,23 +94,28 @@ def site_files(site: Path) -> list[tuple[str, os.stat_result]]:
                 if entry.is_dir(follow_symlinks=False):
                     if path + "/" not in EXCLUDED:
                         stack.append((path + "/", entry.path))
-                elif path != MANIFEST:
-                    out.append((path, entry.stat(follow_symlinks=False)))
+                elif path != MANIFEST and path not in replaced:
+                    out.append((path, entry.path, entry.stat(follow_symlinks=False)))
+    if staging is not None:
+        for path in set(changed):
+            if path != MANIFEST and not path.startswith(EXCLUDED):
+                real = os.path.join(staging, path)
+                out.append((path, real, os.stat(real)))
     out.sort(key=lambda x: x[0])
     return out
 
 
-def manifest_bytes(site: Path, facts: dict[str, Any], known: dict[str, list[Any]] | None = None) -> tuple[bytes, dict[str, list[Any]]]:
-    """The gzip-compressed manifest of `site`, and the (size, mtime_ns, sha256) rows to reuse next time."""
+def manifest_bytes(files: list[tuple[str, str, os.stat_result]], facts: dict[str, Any], known: dict[str, list[Any]] | None = None) -> tuple[bytes, dict[str, list[Any]]]:
+    """The gzip-compressed manifest of `files` (site_files), and the (size, mtime_ns, sha256) rows to reuse next time."""
     known = known or {}
     rows: list[list[Any]] = []
     seen: dict[str, list[Any]] = {}
-    for path, st in site_files(site):
+    for path, real, st in files:
         old = known.get(path)
         if old is not None and old[0] == st.st_size and old[1] == st.st_mtime_ns:
             digest = old[2]
         else:
-            digest = _sha256(os.path.join(site, path))
+            digest = _sha256(real)
         seen[path] = [st.st_size, st.st_mtime_ns, digest]
         rows.append([path, st.st_size, digest])
     doc = {**facts, "files": rows}
@@ -114,33 +123,41 @@ def manifest_bytes(site: Path, facts: dict[str, Any], known: dict[str, list[Any]
     return gzip.compress(text.encode("utf-8"), compresslevel=9, mtime=0), seen
 
 
-def write_manifest(site: Path, root: Path, out: Path) -> int:
-    """Write site/manifest.json.gz (atomically) for the site as it now is; its size in bytes.
-    `out` names the output folder whose build cache keeps the hashes (site may be its staging tree)."""
+def manifest_for(files: list[tuple[str, str, os.stat_result]], root: Path, out: Path) -> bytes:
+    """The manifest of `files`, reusing (and then keeping) the hashes in `out`'s build cache."""
     store = cache.cache_dir(out) / _HASHES
     try:
         known = json.loads(store.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         known = {}
-    data, seen = manifest_bytes(site, source_facts(root), known if isinstance(known, dict) else {})
-    tmp = site / (MANIFEST + ".tmp")
-    tmp.write_bytes(data)
-    os.replace(tmp, site / MANIFEST)
+    data, seen = manifest_bytes(files, source_facts(root), known if isinstance(known, dict) else {})
     try:
         store.parent.mkdir(parents=True, exist_ok=True)
         store.write_text(json.dumps(seen, separators=(",", ":")), encoding="utf-8")
     except OSError:
         pass  # only a cache: the next build hashes again
+    return data
+
+
+def write_manifest(tree: Path, root: Path, out: Path) -> int:
+    """Write the manifest into a staging tree about to be swapped in whole (a clean build); its size."""
+    data = manifest_for(site_files(tree), root, out)
+    (tree / MANIFEST).write_bytes(data)
     return len(data)
 
 
-def update_manifest(site: Path, root: Path, usage: "budget.Usage | None") -> None:
-    """Rewrite the manifest of a site updated in place, and correct `usage` (which counted the
-    old manifest, from the last build's state or a walk) by the difference."""
-    try:
-        old: int | None = os.lstat(site / MANIFEST).st_size
-    except OSError:
-        old = None
-    size = write_manifest(site, root, site)
-    if usage is not None:
-        usage.add(MANIFEST, size - (old or 0), 0 if old is not None else 1)
+def sealer(root: Path, out: Path) -> Callable[[Path, Path | None, list[str], list[str]], Output | None]:
+    """For write.apply_changes: the manifest of the site as an in-place update will leave it, as
+    one more staged file, so the journal moves it in with the pages (a build killed at any
+    moment leaves the old site and manifest or the new ones); None when it would not change."""
+
+    def seal(site: Path, staging: Path | None, changed: list[str], deleted: list[str]) -> Output | None:
+        data = manifest_for(site_files(site, staging, changed, deleted), root, out)
+        try:
+            if (site / MANIFEST).read_bytes() == data:
+                return None
+        except OSError:
+            pass
+        return Output(MANIFEST, data)
+
+    return seal

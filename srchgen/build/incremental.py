@@ -99,8 +99,7 @@ def edit_in_place(
     out = project.out
     cache.forget_state(out)  # see build(): the state must not vouch for files being replaced
     index = (lambda view, dest: index_search(view, dest, report)) if want_search else None
-    report.files = log.apply(out, outputs(), index, report.check_budget(config.max_site_bytes))
-    attest.update_manifest(out, project.root, report.usage)  # after every other file: it lists them
+    report.files = log.apply(out, outputs(), index, report.check_budget(config.max_site_bytes), attest.sealer(project.root, out))
     new_rows = dict(rows)
     new_rows.update((name, record_row(s)) for name, s in done.items())
     cache.save_state(out, {

@@ -190,8 +190,7 @@ def _write(b: _Build, log: BuildLog, stream: Any, scanned: list[Scanned], relate
         # vouching for files it no longer describes (a revert would then rewrite nothing).
         cache.forget_state(out)
         index = (lambda view, dest: index_search(view, dest, report)) if b.want_search else None
-        report.files = log.apply(out, stream, index, report.check_budget(config.max_site_bytes))
-        attest.update_manifest(out, b.project.root, report.usage)  # after every other file: it lists them
+        report.files = log.apply(out, stream, index, report.check_budget(config.max_site_bytes), attest.sealer(b.project.root, out))
         return
     worker = b.worker
     theirs = {s.summary.hex: [(o.hex, o.id, o.short_title) for o in related[s.summary.id]] for s in scanned if s.remote is not None and s.summary}
