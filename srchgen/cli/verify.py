@@ -15,9 +15,7 @@ from __future__ import annotations
 import gzip
 import json
 import sys
-import urllib.error
 import urllib.parse
-import urllib.request
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -57,6 +55,9 @@ class Site:
             raise SiteError(f"cannot read {target}: {e.strerror}") from None
 
     def _http(self, url: str) -> bytes | None:
+        import urllib.error
+        import urllib.request  # here: it loads ssl and http.client, which every other command would pay for
+
         req = urllib.request.Request(url, headers={"User-Agent": "srchgen-verify", "Accept-Encoding": "identity"})
         try:
             with urllib.request.urlopen(req, timeout=_TIMEOUT_S) as resp:  # noqa: S310 (http and https only, checked above)
