@@ -226,7 +226,7 @@ def test_unsigned_evaluations_have_nothing_to_check() -> None:
     golden = Path(__file__).parent / "golden" / "site"  # no gate_signers: three unsigned evaluations
     r = verify(str(golden))
     assert r.exit_code == 0, r.output
-    assert "SRCH:A0000001: unsigned: the evaluation of 2026-06-21T09:00:00Z carries no signature: nothing to check" in r.stdout
+    assert "SRCH:A0000001: unsigned: the evaluation of 2026-06-21T09:00:00Z is unsigned (the site publishes no signature for it): nothing to check" in r.stdout
     assert r.stdout.splitlines()[-1] == "0 verified, 0 failed, 3 unsigned; 11 records without a Gate 2 evaluation"
 
 

@@ -124,7 +124,7 @@ def check_record(record: Mapping[str, Any], fetch: Fetch, signers: AllowedSigner
             return fail(f"the site claims {' and '.join(gated) or 'a Gate 2 evaluation'} but publishes no evaluation behind it (no {base}{GATE_PAYLOAD})")
         if signers is not None or d.get("gate_signed"):
             return fail(f"the registry signs its evaluations ({GATE_SIGNERS} is published) but this one publishes no signed text ({base}{GATE_PAYLOAD} is missing)")
-        return Outcome(rid, "unsigned", f"the evaluation of {ev.get('evaluated')} carries no signature: nothing to check")
+        return Outcome(rid, "unsigned", f"the evaluation of {ev.get('evaluated')} is unsigned (the site publishes no signature for it): nothing to check")
     if payload is None or signature is None:
         missing = base + (GATE_PAYLOAD if payload is None else GATE_SIGNATURE)
         return fail(f"{missing} is missing")
