@@ -17,18 +17,19 @@ build's size line and budget like any other file.
 
 Re-hashing a 100,000-record site on every build would cost more than an edited record's whole
 rebuild, so the hashes of the last manifest are reused for files whose size and mtime (ns) are
-unchanged, kept in the build cache (`manifest-hashes.json`).
+unchanged, kept in the build cache (`manifest-hashes.tsv`).
 """
 
 from __future__ import annotations
 
 import gzip
 import hashlib
+import io
 import json
 import os
 import subprocess
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import IO, Any, Callable, Iterable
 
 from srchgen import __version__
 from srchgen.build import cache
@@ -40,7 +41,7 @@ FORMAT = "srchgen-site-manifest-v1"
 EXCLUDED = ("pagefind/",)
 LOCK = "requirements.lock"
 _INPUTS = ("records", "pyproject.toml", "templates", "assets")  # what a build reads from the registry
-_HASHES = "manifest-hashes.json"
+_HASHES = "manifest-hashes.tsv"
 
 
 def _git(root: Path, *args: str) -> str | None:
@@ -79,12 +80,12 @@ def _sha256(path: str) -> str:
     return h.hexdigest()
 
 
-def site_files(site: Path, staging: Path | None = None, changed: Iterable[str] = (), deleted: Iterable[str] = ()) -> list[tuple[str, str, os.stat_result]]:
-    """Every file the manifest lists, sorted by path: (path in the site, file on disk, its stat).
+def site_files(site: Path, staging: Path | None = None, changed: Iterable[str] = (), deleted: Iterable[str] = ()) -> list[tuple[str, str]]:
+    """Every file the manifest lists, sorted by path: (path in the site, file on disk).
     With `staging`: the site as an in-place update will leave it (write.apply_changes), the
     `changed` files taken from the staging tree, the `deleted` ones left out."""
     replaced = set(changed) | set(deleted)
-    out: list[tuple[str, str, os.stat_result]] = []
+    out: list[tuple[str, str]] = []
     stack = [("", str(site))]
     while stack:
         rel, folder = stack.pop()
@@ -95,47 +96,78 @@ def site_files(site: Path, staging: Path | None = None, changed: Iterable[str] =
                     if path + "/" not in EXCLUDED:
                         stack.append((path + "/", entry.path))
                 elif path != MANIFEST and path not in replaced:
-                    out.append((path, entry.path, entry.stat(follow_symlinks=False)))
+                    out.append((path, entry.path))
     if staging is not None:
-        for path in set(changed):
-            if path != MANIFEST and not path.startswith(EXCLUDED):
-                real = os.path.join(staging, path)
-                out.append((path, real, os.stat(real)))
-    out.sort(key=lambda x: x[0])
+        out += [(p, os.path.join(staging, p)) for p in set(changed) if p != MANIFEST and not p.startswith(EXCLUDED)]
+    out.sort()
     return out
 
 
-def manifest_bytes(files: list[tuple[str, str, os.stat_result]], facts: dict[str, Any], known: dict[str, list[Any]] | None = None) -> tuple[bytes, dict[str, list[Any]]]:
-    """The gzip-compressed manifest of `files` (site_files), and the (size, mtime_ns, sha256) rows to reuse next time."""
+def _dumps(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+def manifest_bytes(files: list[tuple[str, str]], facts: dict[str, Any], known: dict[str, tuple[int, int, str]] | None = None, seen: IO[str] | None = None) -> bytes:
+    """The gzip-compressed manifest of `files` (site_files): the JSON of `facts` plus "files",
+    keys sorted, written row by row into the compressor (at the end of a clean build, when the
+    process is at its largest, it holds no list of rows). Each file's `size mtime_ns sha256`
+    goes to `seen`, tab-separated, for the next build to reuse (`known`)."""
     known = known or {}
-    rows: list[list[Any]] = []
-    seen: dict[str, list[Any]] = {}
-    for path, real, st in files:
-        old = known.get(path)
-        if old is not None and old[0] == st.st_size and old[1] == st.st_mtime_ns:
-            digest = old[2]
-        else:
-            digest = _sha256(real)
-        seen[path] = [st.st_size, st.st_mtime_ns, digest]
-        rows.append([path, st.st_size, digest])
-    doc = {**facts, "files": rows}
-    text = json.dumps(doc, sort_keys=True, ensure_ascii=False, separators=(",", ":")) + "\n"
-    return gzip.compress(text.encode("utf-8"), compresslevel=9, mtime=0), seen
+    buf = io.BytesIO()
+    with gzip.GzipFile(fileobj=buf, mode="wb", compresslevel=9, mtime=0) as z:
+        keys = sorted([*facts, "files"])
+        z.write(b"{")
+        for i, key in enumerate(keys):
+            z.write(("," if i else "") .encode() + _dumps(key).encode() + b":")
+            if key != "files":
+                z.write(_dumps(facts[key]).encode("utf-8"))
+                continue
+            z.write(b"[")
+            for n, (path, real) in enumerate(files):
+                st = os.stat(real)
+                old = known.get(path)
+                digest = old[2] if old is not None and old[0] == st.st_size and old[1] == st.st_mtime_ns else _sha256(real)
+                z.write(("," if n else "").encode() + _dumps([path, st.st_size, digest]).encode("utf-8"))
+                if seen is not None:
+                    seen.write(f"{path}\t{st.st_size}\t{st.st_mtime_ns}\t{digest}\n")
+            z.write(b"]")
+        z.write(b"}\n")
+    return buf.getvalue()
 
 
-def manifest_for(files: list[tuple[str, str, os.stat_result]], root: Path, out: Path) -> bytes:
+def _known(store: Path) -> dict[str, tuple[int, int, str]]:
+    """The hashes the last manifest kept ({} when there are none or they are unreadable)."""
+    out: dict[str, tuple[int, int, str]] = {}
+    try:
+        with open(store, encoding="utf-8") as f:
+            for line in f:
+                path, size, mtime, digest = line.rstrip("\n").split("\t")
+                out[path] = (int(size), int(mtime), digest)
+    except (OSError, ValueError):
+        return {}
+    return out
+
+
+def manifest_for(files: list[tuple[str, str]], root: Path, out: Path) -> bytes:
     """The manifest of `files`, reusing (and then keeping) the hashes in `out`'s build cache."""
     store = cache.cache_dir(out) / _HASHES
-    try:
-        known = json.loads(store.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        known = {}
-    data, seen = manifest_bytes(files, source_facts(root), known if isinstance(known, dict) else {})
+    known = _known(store)
+    tmp = store.with_name(store.name + f".tmp-{os.getpid()}")
     try:
         store.parent.mkdir(parents=True, exist_ok=True)
-        store.write_text(json.dumps(seen, separators=(",", ":")), encoding="utf-8")
+        seen: IO[str] | None = open(tmp, "w", encoding="utf-8")
     except OSError:
-        pass  # only a cache: the next build hashes again
+        seen = None  # only a cache: the next build hashes again
+    try:
+        data = manifest_bytes(files, source_facts(root), known, seen)
+    finally:
+        if seen is not None:
+            seen.close()
+    if seen is not None:
+        try:
+            os.replace(tmp, store)
+        except OSError:
+            pass
     return data
 
 

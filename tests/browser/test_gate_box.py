@@ -7,14 +7,15 @@ the unsigned box; this builds a registry with a signed evaluation (tests/gatekit
 
 from __future__ import annotations
 
-import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 from tests.browser.sitecheck import format_axe, page_url, require_tool, run_axe, run_vnu, serve_directory, vnu_available
-from tests.gatekit import AT, HEX, RID, cli, keygen, make_registry
+from tests.gatekit import AT, HEX, RID, keygen, make_registry
 
 pytestmark = pytest.mark.skipif(shutil.which("ssh-keygen") is None, reason="ssh-keygen (openssh-client) is not installed")
 
@@ -26,14 +27,12 @@ def signed_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     keys.mkdir()
     keygen(keys / "pipeline", "pipeline")
     root = make_registry(tmp / "reg", keys)
-    cwd = os.getcwd()
-    os.chdir(root)
-    try:
-        assert cli("gate", "record", RID, "--outcome", "passed", "--key", str(keys / "pipeline"), "--at", AT).exit_code == 0
-        r = cli("build", "--no-search")  # no base_url: the recipe's placeholder and its sentence
-        assert r.exit_code == 0, r.stderr
-    finally:
-        os.chdir(cwd)
+    # In subprocesses, as the other browser fixtures build: a build in this process would grow
+    # pytest's memory, which tests/hostile measures with every build it forks from it.
+    for args in (["gate", "record", RID, "--outcome", "passed", "--key", str(keys / "pipeline"), "--at", AT],
+                 ["build", "--no-search"]):  # no base_url: the recipe's placeholder and its sentence
+        p = subprocess.run([sys.executable, "-m", "srchgen", *args], cwd=root, capture_output=True, text=True, timeout=300)
+        assert p.returncode == 0, p.stdout + p.stderr
     page = (root / "site" / "records" / HEX / "index.html").read_text()
     assert "ssh-keygen -Y verify" in page and "REPLACE-WITH-THIS-SITE" in page
     return root / "site"
