@@ -27,12 +27,14 @@ def kind_of(path: str) -> str:
     """The kind of output at a site path (POSIX, relative to site/)."""
     if path.startswith("records/"):
         parts = path.split("/")
-        if len(parts) > 3 and parts[2] == "artifacts":
-            return "artifacts"
+        if len(parts) > 3 and parts[2] == "artifacts" or parts[-1].startswith("gate-payload."):
+            return "artifacts"  # SPEC §8: the signed Gate 2 text and its signature count as artifacts
         name = parts[-1]
         if name == "index.html":
             return "record pages"
         return "citation files" if name.startswith("cite.") else "record data"
+    if path == "gate/allowed_signers":
+        return "artifacts"  # routes.GATE_SIGNERS: what every gate-payload.txt.sig is checked against
     if path == "index.html" or path.startswith(_LISTING_DIRS):
         return "listings"
     if path.startswith("pagefind/"):

@@ -127,6 +127,7 @@ class BuildLog:
     def apply(
         self, site: Path, outputs: Iterable[Output], index: Callable[[Path, Path], None] | None = None,
         check: Callable[[budget.Usage], None] | None = None,
+        seal: Callable[[Path, Path | None, list[str], list[str]], Output | None] | None = None,
     ) -> int:
         """Write into `site` only the outputs whose bytes changed, and delete what no output
         replaces (write.apply_changes); re-index search when a record page changed. Returns
@@ -145,10 +146,13 @@ class BuildLog:
         if not (self.search_dirty or not (site / "pagefind").is_dir()):
             index = None
         if not changed and not deleted and index is None:
-            if check is not None:
-                check(self.usage or budget.measure(site))
-            return 0
-        return apply_changes(site, changed, deleted, index, check, self.usage)
+            sealed = seal(site, None, [], []) if seal is not None else None
+            if sealed is None:
+                if check is not None:
+                    check(self.usage or budget.measure(site))
+                return 0
+            seal = lambda *_: sealed  # noqa: E731 (only the manifest changed: a new commit, say)
+        return apply_changes(site, changed, deleted, index, check, self.usage, seal)
 
 
 def output_digest(o: Output) -> str:

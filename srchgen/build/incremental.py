@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Iterator, Sequence
 
-from srchgen.build import cache
+from srchgen.build import attest, cache
 from srchgen.render import routes
 from srchgen.build.buildlog import BuildLog, record_row, row_fresh, row_frozen, row_problems, row_summary, row_texts, thaw_problems
 from srchgen.build.outputs import REGISTRY_TEXTS, asset_outputs, record_files, registry_texts, summarize
@@ -82,7 +82,7 @@ def edit_in_place(
     r.sections = log.sections = frozenset(sections)  # unchanged too: no listing key changed
     log.same_registry = True
     remade = ("assets/", *(f"records/{s.summary.hex}/" for s in done.values()))  # type: ignore[union-attr]
-    log.keep_all_but(frozenset(REGISTRY_TEXTS), remade, frozenset())
+    log.keep_all_but(frozenset((*REGISTRY_TEXTS, routes.GATE_SIGNERS)), remade, frozenset())
     rules = guide(config)
 
     def outputs() -> Iterator[Output]:
@@ -99,7 +99,7 @@ def edit_in_place(
     out = project.out
     cache.forget_state(out)  # see build(): the state must not vouch for files being replaced
     index = (lambda view, dest: index_search(view, dest, report)) if want_search else None
-    report.files = log.apply(out, outputs(), index, report.check_budget(config.max_site_bytes))
+    report.files = log.apply(out, outputs(), index, report.check_budget(config.max_site_bytes), attest.sealer(project.root, out))
     new_rows = dict(rows)
     new_rows.update((name, record_row(s)) for name, s in done.items())
     cache.save_state(out, {

@@ -127,7 +127,12 @@ def asset_outputs(project: Project) -> list[Output]:
             for p in sorted(folder.rglob("*")):
                 if p.is_file():
                     found["assets/" + p.relative_to(folder).as_posix()] = str(p)
-    return [Output(path, copy_from=src) for path, src in sorted(found.items())]
+    outs = [Output(path, copy_from=src) for path, src in sorted(found.items())]
+    if project.config.gate_signers:
+        # issue 25: the allowed_signers file every published signature was verified against (its
+        # bytes are in env_key, so a changed file means a full build); remade with the assets
+        outs.append(Output(routes.GATE_SIGNERS, copy_from=str(project.root / project.config.gate_signers)))
+    return outs
 
 
 def site_outputs(
@@ -144,7 +149,7 @@ def site_outputs(
         # but the feeds and assets, which are remade below.
         made = [s for s in scanned if s.entry is not None or s.made is not None]
         log.keep_all_but(
-            frozenset(REGISTRY_TEXTS), ("assets/", *(f"records/{s.summary.hex}/" for s in made)),  # type: ignore[union-attr]
+            frozenset((*REGISTRY_TEXTS, routes.GATE_SIGNERS)), ("assets/", *(f"records/{s.summary.hex}/" for s in made)),  # type: ignore[union-attr]
             frozenset(routes.record_page(s.summary.hex) for s in made),  # type: ignore[union-attr]
         )
         scanned = made

@@ -13,7 +13,7 @@ from itertools import chain
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from srchgen.build import budget, cache, lock, parallel, textfiles
+from srchgen.build import attest, budget, cache, lock, parallel, textfiles
 from srchgen.render import finder
 from srchgen.load import git_log
 from srchgen.build.buildlog import BuildLog, problem_rows, record_row, registry_key
@@ -190,7 +190,7 @@ def _write(b: _Build, log: BuildLog, stream: Any, scanned: list[Scanned], relate
         # vouching for files it no longer describes (a revert would then rewrite nothing).
         cache.forget_state(out)
         index = (lambda view, dest: index_search(view, dest, report)) if b.want_search else None
-        report.files = log.apply(out, stream, index, report.check_budget(config.max_site_bytes))
+        report.files = log.apply(out, stream, index, report.check_budget(config.max_site_bytes), attest.sealer(b.project.root, out))
         return
     worker = b.worker
     theirs = {s.summary.hex: [(o.hex, o.id, o.short_title) for o in related[s.summary.id]] for s in scanned if s.remote is not None and s.summary}
@@ -214,6 +214,7 @@ def _write(b: _Build, log: BuildLog, stream: Any, scanned: list[Scanned], relate
             run_pagefind(staging, report)
             if (staging / "pagefind").is_dir():
                 usage.merge(budget.measure(staging / "pagefind", prefix="pagefind/"))
+        usage.add(attest.MANIFEST, attest.write_manifest(staging, b.project.root, out))  # last: it lists every other file
         report.check_budget(config.max_site_bytes)(usage)  # before the swap (SPEC §8)
 
     if worker is not None:

@@ -216,6 +216,7 @@ SEARCH_INDEX = ".search-index"
 def apply_changes(
     site: Path, changed: Iterable[Output], deleted: Iterable[str], index: Callable[[Path, Path], None] | None = None,
     check: Callable[[Usage], None] | None = None, before: Usage | None = None,
+    seal: Callable[[Path, Path | None, list[str], list[str]], Output | None] | None = None,
 ) -> int:
     """Update an existing site in place, crash-safely: stage the changed files, write a journal
     naming them, then move them in. A build killed while moving leaves the journal, and the next
@@ -224,7 +225,8 @@ def apply_changes(
     `index(view, dest)`, when given, builds the search index of the updated site into `dest`
     from `view` (hard links of the site as it will be) before the journal is written; the roll
     forward then moves it in with the pages, so site/ never pairs new pages with an old index.
-    `check(usage)` is given the site as the update will leave it (SPEC §8's budget; `before`:
+    `seal(site, staging, changed, deleted)` gives one more file made from all the others (the
+    manifest) or None. `check(usage)` is given the site as the update will leave it (SPEC §8's budget; `before`:
     site/'s usage now, when known) before the journal is written; when it raises, site/ is untouched.
     """
     recover(site)
@@ -239,6 +241,10 @@ def apply_changes(
             _link_view(site, staging, view, {o.path for o in changed}, set(deleted))
             index(view, staging / SEARCH_INDEX)
             shutil.rmtree(view)
+        sealed = seal(site, staging, [o.path for o in changed], deleted) if seal is not None else None
+        if sealed is not None:  # the site manifest (attest.sealer), moved in with the rest; not counted
+            _fill(staging, [sealed])
+            changed.append(sealed)
         if check is not None:
             fresh_index = staging / SEARCH_INDEX
             check(measure_update(site, staging, [o.path for o in changed], deleted, fresh_index if fresh_index.is_dir() else None, before))

@@ -18,6 +18,7 @@ from srchgen import __version__
 from srchgen.build import cache, lock
 from srchgen.cli.base import environment_fault, fail_usage, registry_context, shown
 from srchgen.cli.gate import gate_cmd
+from srchgen.cli.verify import verify_cmd
 
 if TYPE_CHECKING:  # the heavy modules load only when a command needs them (the no-op build does not)
     from srchgen.build.pipeline import Project, Report
@@ -362,6 +363,7 @@ def init_cmd(directory: str, title: str | None, repository: str | None, license_
 
 
 main.add_command(gate_cmd)  # srchgen gate: cli/gate.py (issue 7, SPEC §2 and §3)
+main.add_command(verify_cmd)  # srchgen verify: cli/verify.py (issue 25)
 
 
 @main.command("serve")

@@ -122,6 +122,9 @@ class Signer:
 
     principal: str
     key: str  # the key's fingerprint, SHA256:...
+    # The exact bytes ssh-keygen verified (gate.sig.canonical_payload), published beside the
+    # record page with the signature so a reader can run the same check (issue 25).
+    payload: bytes = b""
 
 
 @dataclass(frozen=True)

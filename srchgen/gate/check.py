@@ -77,7 +77,7 @@ class SignatureChecker:
         v = self.verification(rec)
         if v is None or not v.ok or v.principal is None or v.key_fingerprint is None:
             return None
-        return Signer(v.principal, v.key_fingerprint)
+        return Signer(v.principal, v.key_fingerprint, payload_of(rec))
 
     def __call__(self, src: SourceFile, rec: Record) -> list[Problem]:
         """The error of one record's evaluation signature (SPEC §2), at the `signature` line."""

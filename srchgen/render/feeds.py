@@ -151,6 +151,12 @@ def record_files(e: Entry, config: Config, element: dict[str, Any] | None = None
     out = [Output(base + routes.RECORD_DATA, dumps(data))]
     for a in e.artifacts:
         out.append(Output(base + "artifacts/" + a.name, copy_from=a.source))
+    signer, ev = e.derived.gate.signer, e.record.gate_evaluation
+    if signer is not None and signer.payload and ev is not None and ev.signature:
+        # issue 25: what `ssh-keygen -Y verify` needs, byte for byte what the build verified
+        # (the signature as gate.sig._keygen_verify hands it to ssh-keygen)
+        out.append(Output(base + routes.GATE_PAYLOAD, signer.payload))
+        out.append(Output(base + routes.GATE_SIGNATURE, (ev.signature.replace("\r\n", "\n").strip() + "\n").encode("ascii", "replace")))
     return out
 
 

@@ -27,6 +27,7 @@ from srchgen.derive.rules import Gate, Level, Tier
 from srchgen.render.marks import DUPES_HEAD, DUPES_INLINE, DUPES_NONE_FILTER, DUPES_NONE_ROW, DUPES_ROW, NAV_CLOSE, NAV_OPEN, RELATED_MARK, ROW_DUPES
 from srchgen.render.summary import Summary, Texts, latest_update, texts_key
 from srchgen.render.templates import Templates
+from srchgen.render.recheck import recheck
 from srchgen.render.values import is_pdf, jsonld, signature_text
 
 if TYPE_CHECKING:
@@ -282,6 +283,7 @@ class Renderer:
             dupes_none_row=Markup(DUPES_NONE_ROW), dupes_none_filter=Markup(DUPES_NONE_FILTER),
             jsonld=jsonld(entry, self.config, page.canonical()),
             signature_text=signature_text(entry),
+            recheck=recheck(entry, self.config),
             cite=cite.page_view(entry, self.config),
             report_pdf=is_pdf(entry.record.report_url),
             edit_url=git_log.repository_file(self.config.repository, "edit/main", entry.hex),

@@ -27,6 +27,13 @@ RECORDS_JSON = "records.json.gz"  # the data export: every record (SPEC §8), gz
 RECORD_DATA = "record.json"  # a record's one data file, beside its page
 SCHEMA = "schema/paper-manifest-v1.1.json"
 CSS = "assets/style.css"
+# Gate 2, checkable by a reader (issue 25): per signed record the exact signed text and its
+# armored SSHSIG beside the page, named as `ssh-keygen -Y sign` names a file's signature; one
+# registry-wide allowed_signers file (the gate_signers file the build verified against).
+GATE_PAYLOAD = "gate-payload.txt"
+GATE_SIGNATURE = "gate-payload.txt.sig"
+GATE_SIGNERS = "gate/allowed_signers"
+SITE_MANIFEST = "manifest.json.gz"  # every file's path, size and SHA-256 (build/attest.py)
 SITEMAP_MAX = 50_000  # URLs per sitemap file (sitemaps.org)
 
 
