@@ -61,6 +61,9 @@ class Usage:
     files: int = 0
     bytes: int = 0
     by_kind: dict[str, list[int]] = field(default_factory=dict)  # kind -> [files, bytes]
+    # When a dict: each file written, path -> (size, mtime_ns, SHA-256), hashed by the writer as it
+    # writes the bytes, so the site manifest (attest.py) need not read the tree back.
+    hashes: dict[str, tuple[int, int, str]] | None = field(default=None, compare=False, repr=False)
 
     def add(self, path: str, size: int, count: int = 1) -> None:
         self.files += count
@@ -77,6 +80,8 @@ class Usage:
             row = self.by_kind.setdefault(kind, [0, 0])
             row[0] += files
             row[1] += size
+        if self.hashes is not None and other.hashes is not None:
+            self.hashes.update(other.hashes)
         return self
 
     def plain(self) -> dict[str, object]:

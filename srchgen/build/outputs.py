@@ -291,7 +291,7 @@ def start_worker(
         staging, related = parallel.staging_path(message), message[1]
         r.dupes, r.sections = message[2], message[3]
         written: list[tuple[str, str]] = []
-        usage = budget.Usage()  # what it wrote, for the site's budget (SPEC §8) without walking the tree
+        usage = budget.Usage(hashes={})  # what it wrote, for the site's budget (SPEC §8) and manifest without walking the tree
 
         def outputs() -> Iterator[Output]:
             for o in chain(*(made.outputs(r, h, parallel.related_view(related.get(h, []))) for h, made in held), shared_pages(message[4], spool, chunks, r)):

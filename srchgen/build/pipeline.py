@@ -196,7 +196,7 @@ def _write(b: _Build, log: BuildLog, stream: Any, scanned: list[Scanned], relate
     theirs = {s.summary.hex: [(o.hex, o.id, o.short_title) for o in related[s.summary.id]] for s in scanned if s.remote is not None and s.summary}
 
     handed: list[Any] = []
-    usage = budget.Usage()  # what both processes write, counted as written: no walk of the tree
+    usage = budget.Usage(hashes={})  # what both processes write, counted (and hashed) as written: no walk of the tree
 
     def start(staging: Path) -> None:
         assert worker is not None
@@ -214,7 +214,7 @@ def _write(b: _Build, log: BuildLog, stream: Any, scanned: list[Scanned], relate
             run_pagefind(staging, report)
             if (staging / "pagefind").is_dir():
                 usage.merge(budget.measure(staging / "pagefind", prefix="pagefind/"))
-        usage.add(attest.MANIFEST, attest.write_manifest(staging, b.project.root, out))  # last: it lists every other file
+        usage.add(attest.MANIFEST, attest.write_manifest(staging, b.project.root, out, usage.hashes))  # last: it lists every other file
         report.check_budget(config.max_site_bytes)(usage)  # before the swap (SPEC §8)
 
     if worker is not None:

@@ -9,6 +9,7 @@ kernel has it (one atomic step), else two renames whose gap `recover` closes.
 from __future__ import annotations
 
 import functools
+import hashlib
 import json
 import os
 import queue
@@ -190,23 +191,31 @@ class _Writer:
             os.makedirs(parent, exist_ok=True)
             with self.lock:
                 self.made.add(parent)
+        hashed: tuple[int, int, str] | None = None
         if out.copy_from is not None:
             shutil.copyfile(out.copy_from, target)
             size = os.stat(target).st_size
         else:
             size = 0
+            h = hashlib.sha256() if self.usage is not None and self.usage.hashes is not None else None
             fd = os.open(target, _FLAGS, 0o644)
             try:
                 for piece in out.pieces():
                     view = memoryview(piece)
                     size += len(view)
+                    if h is not None:
+                        h.update(view)  # releases the GIL on large pieces: the threads hash in parallel
                     while view:
                         view = view[os.write(fd, view):]
+                if h is not None:
+                    hashed = (size, os.fstat(fd).st_mtime_ns, h.hexdigest())
             finally:
                 os.close(fd)
         if self.usage is not None:
             with self.lock:
                 self.usage.add(out.path, size)
+                if hashed is not None:
+                    self.usage.hashes[out.path] = hashed  # type: ignore[index]
 
 
 SEARCH_VIEW = ".search-view"  # inside the staging tree; no output path starts with a dot-directory
