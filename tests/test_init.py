@@ -99,6 +99,12 @@ def test_workflows_and_hook_config_use_the_pinned_action(made: Path) -> None:
         assert not [s for job in wf["jobs"].values() for s in job["steps"] if "make " in s.get("run", "")]
     assert pages["on"]["push"]["branches"] == ["main"] and "pull_request" in check["on"]
     assert pages["jobs"]["deploy"]["permissions"] == {"pages": "write", "id-token": "write"}
+    # issue 25: the build signs the provenance of the Pages artifact and of the site's manifest
+    build = pages["jobs"]["build"]
+    assert build["permissions"] == {"contents": "read", "id-token": "write", "attestations": "write"}
+    (attest,) = [s for s in build["steps"] if s.get("uses", "").startswith("actions/attest-build-provenance@")]
+    assert attest["with"]["subject-path"].splitlines() == ["${{ runner.temp }}/artifact.tar", "site/manifest.json.gz"]
+    assert build["steps"].index(attest) > [i for i, s in enumerate(build["steps"]) if s.get("uses", "").startswith("actions/upload-pages-artifact@")][0]
     checkout = next(s for s in check["jobs"]["check"]["steps"] if s.get("uses", "").startswith("actions/checkout@"))
     assert checkout["with"]["fetch-depth"] == 0  # check --base needs the target branch
     pre = load_yaml(made / ".pre-commit-config.yaml")

@@ -52,10 +52,16 @@ def test_pages_workflow_structure() -> None:
     assert wf["on"]["push"]["branches"] == ["main"]
     assert wf["permissions"] == {"contents": "read"}
     build, deploy = wf["jobs"]["build"], wf["jobs"]["deploy"]
-    assert uses(build) == ["actions/checkout", "actions/setup-python", "actions/cache", "actions/configure-pages", "actions/upload-pages-artifact"]
+    assert uses(build) == [
+        "actions/checkout", "actions/setup-python", "actions/cache", "actions/configure-pages", "actions/upload-pages-artifact",
+        "actions/attest-build-provenance",
+    ]
     assert step(build, "actions/setup-python")["with"]["python-version"] == "3.11"
     assert step(build, "actions/checkout")["with"]["fetch-depth"] == 0  # full history: each record page lists its changes
-    assert "permissions" not in build  # building needs no write access
+    # building writes nothing to the repository; it may only sign its provenance (issue 25)
+    assert build["permissions"] == {"contents": "read", "id-token": "write", "attestations": "write"}
+    subjects = step(build, "actions/attest-build-provenance")["with"]["subject-path"].splitlines()
+    assert subjects == ["${{ runner.temp }}/artifact.tar", "site/manifest.json.gz"]  # upload-pages-artifact's tar, and the manifest a reader downloads
     cache = step(build, "actions/cache")["with"]
     assert cache["path"] == ".srchgen-cache"
     assert "steps.version.outputs.version" in cache["key"] and "hashFiles('records/**'" in cache["key"]
