@@ -135,3 +135,61 @@ def test_verify_site_without_a_manifest(tmp_path: Path) -> None:
     r = run("verify", "--site", str(tmp_path))
     assert r.exit_code == 1
     assert r.stderr.strip() == f"srchgen verify: {tmp_path}: no manifest.json.gz (srchgen writes one with every build since issue 25)"
+
+
+def _committed_site(root: Path) -> Path:
+    """`root` (a registry) committed to git and built as the Pages workflow builds it: the
+    commit's date as the reference date, a base URL. Returns the site."""
+    import os
+
+    (root / ".gitignore").write_text("/site/\n/.srchgen-cache/\n")
+    git(root, "init", "-q", "-b", "main")
+    git(root, "add", "-A")
+    env = {**os.environ, "GIT_AUTHOR_DATE": "2026-12-01T12:00:00Z", "GIT_COMMITTER_DATE": "2026-12-01T12:00:00Z"}
+    subprocess.run(["git", "-C", str(root), "-c", "user.name=t", "-c", "user.email=t@example.org", "commit", "-qm", "records"], check=True, env=env)
+    env["SOURCE_DATE_EPOCH"] = git(root, "log", "-1", "--format=%ct")
+    import sys
+
+    subprocess.run([sys.executable, "-m", "srchgen", "build", "--no-search", "--base-url", "https://example.org/reg/"], cwd=root, env=env, check=True, capture_output=True)
+    return root / "site"
+
+
+def test_rebuild_reproduces_the_site_from_its_commit_and_finds_a_forged_page(tmp_project: Path, tmp_path: Path) -> None:
+    """--rebuild clones the repository, builds the manifest's commit and compares byte for byte:
+    the honest site is reproduced exactly; a page changed by the host, with the manifest rewritten
+    to match it (so --site alone finds nothing), is named."""
+    site = _committed_site(tmp_project)
+    assert manifest_of(site)["source"] == {"commit": git(tmp_project, "rev-parse", "HEAD"), "dirty": False}
+    # the site as a host serves it: a copy, away from the repository
+    import shutil
+
+    served = tmp_path / "served"
+    shutil.copytree(site, served)
+    result = run("verify", "--site", str(served), "--rebuild", str(tmp_project))
+    assert result.exit_code == 0, result.output
+    assert "the site is the commit's build, byte for byte" in result.output
+
+    page = next(served.glob("records/*/index.html"))
+    rel = page.relative_to(served).as_posix()
+    page.write_bytes(page.read_bytes().replace(b"</h1>", b" (Verified)</h1>", 1))
+    m = manifest_of(served)
+    m["files"] = [[p, len((served / p).read_bytes()), hashlib.sha256((served / p).read_bytes()).hexdigest()] if p == rel else [p, n, h] for p, n, h in m["files"]]
+    (served / "manifest.json.gz").write_bytes(gzip.compress(json.dumps(m).encode()))
+    assert run("verify", "--site", str(served)).exit_code == 0  # the forged manifest agrees with the forged page
+    result = run("verify", "--site", str(served), "--rebuild", str(tmp_project))
+    assert result.exit_code == 1
+    assert f"differs from the rebuild: {rel}" in result.output and "1 differ" in result.output
+
+
+def test_rebuild_needs_a_commit_and_a_repository_that_has_it(tmp_project: Path, tmp_path: Path) -> None:
+    assert run("build", "--no-search").exit_code == 0  # not in git: the manifest names no commit
+    result = run("verify", "--site", "site", "--rebuild", str(tmp_project))
+    assert result.exit_code == 1 and "names no git commit" in result.output
+    site = _committed_site(tmp_project)
+    other = tmp_path / "other"
+    other.mkdir()
+    git(other, "init", "-q")
+    git(other, "commit", "-q", "--allow-empty", "-m", "unrelated")
+    result = run("verify", "--site", str(site), "--rebuild", str(other))
+    assert result.exit_code == 1 and "has no commit" in result.output
+    assert run("verify", "--rebuild", str(other)).exit_code == 2  # --rebuild needs --site

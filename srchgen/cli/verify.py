@@ -13,13 +13,20 @@ outside it.
 from __future__ import annotations
 
 import gzip
+import hashlib
 import json
+import os
+import re
+import subprocess
 import sys
+import tempfile
 import urllib.parse
 from pathlib import Path
 from typing import Any, NoReturn
 
 import click
+
+from srchgen.build import attest
 
 _TIMEOUT_S = 30.0
 EXPORT = "records.json.gz"  # render.routes.RECORDS_JSON
@@ -94,23 +101,30 @@ def load_export(site: Site) -> list[dict[str, Any]]:
 @click.option("--signers", metavar="FILE", type=click.Path(exists=True, dir_okay=False), help="Check signatures against this allowed_signers file (one you trust, e.g. from the registry's repository) instead of the site's own gate/allowed_signers.")
 @click.option("--site", "whole", metavar="URL|DIR", help="Check every published file against the site's manifest.json.gz (path, size, SHA-256).")
 @click.option("--sample", type=click.IntRange(min=1), metavar="N", help="With --site: check N files picked at random instead of all.")
-def verify_cmd(site: str | None, record_ids: tuple[str, ...], signers: str | None, whole: str | None, sample: int | None) -> None:
+@click.option("--rebuild", "repository", metavar="REPO", help="With --site: clone REPO (a git URL or folder), build the commit the manifest names, and compare the result with the manifest byte for byte.")
+def verify_cmd(site: str | None, record_ids: tuple[str, ...], signers: str | None, whole: str | None, sample: int | None, repository: str | None) -> None:
     """Re-check a site without trusting it: each gated record's signed evaluation with
     ssh-keygen -Y verify, its artifacts hashed again, and what its page claims; with --site,
-    every file against the site's manifest.
+    every file against the site's manifest; with --rebuild, the manifest's commit rebuilt from a
+    clone of the registry and compared with it byte for byte.
 
     Reports every gated record as verified, failed (with why) or unsigned; exit 1 when any
     record or file failed, or the site cannot be read.
     """
     if site is None and whole is None:
         raise click.UsageError("give the site to check: srchgen verify URL|DIR [ID]..., or srchgen verify --site URL|DIR")
-    if sample is not None and whole is None:
-        raise click.UsageError("--sample needs --site")
+    if (sample is not None or repository is not None) and whole is None:
+        raise click.UsageError("--sample and --rebuild need --site")
     if (record_ids or signers) and site is None:
         raise click.UsageError("record ids and --signers need the site: srchgen verify URL|DIR [ID]...")
     failed = False
     if whole is not None:
         failed |= _verify_files(whole, sample)
+    if whole is not None and repository is not None:
+        lines, differs = rebuild_lines(whole, repository)
+        for line in lines:
+            click.echo(line, err=line.startswith("srchgen verify:"))
+        failed |= differs
     if site is not None:
         failed |= _verify_gate(site, record_ids, signers)
     if failed:
@@ -195,8 +209,6 @@ def load_manifest(site: Site) -> dict[str, Any]:
 
 def _check_one(site: Site, row: tuple[str, int, str]) -> str | None:
     """Why one file differs from its manifest row, None when it matches."""
-    import hashlib
-
     path, size, digest = row
     data = site.get(path)
     if data is None:
@@ -241,3 +253,97 @@ def _fp(blob: bytes) -> str:
     from srchgen.gate.sig import fingerprint
 
     return fingerprint(blob)
+
+
+# --- --rebuild (issue 25): rebuild the commit a site's manifest names, from a fresh clone of the
+# registry's repository, and compare the result with the manifest byte for byte (path, size,
+# SHA-256 of every file; Pagefind's index is outside the manifest). The build is deterministic
+# (SPEC §7), so a site that came from its commit is reproduced exactly when the rebuild uses what
+# the published one did: the same base URL (read from the site's own canonical link), reference
+# date (the commit's date, as the Pages workflow sets SOURCE_DATE_EPOCH) and srchgen (a different
+# one is named in the report, since its pages may differ for that reason alone).
+
+_CANONICAL = re.compile(rb'<link rel="canonical" href="([^"]+)"')
+
+
+class RebuildError(Exception):
+    """The commit cannot be rebuilt (no commit named, clone or checkout failed, the build failed): one line."""
+
+
+def base_url_of(site: Site) -> str | None:
+    """The base URL the site was built with: its index page's canonical link, less `index.html`
+    (None when it has none: a site built without base_url)."""
+    page = site.get("index.html")
+    m = _CANONICAL.search(page or b"")
+    if m is None:
+        return None
+    url = m.group(1).decode("utf-8", "replace")
+    return url.removesuffix("index.html")
+
+
+def _run(args: list[str], cwd: Path | None = None, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True, timeout=3600, check=False)
+
+
+def rebuild(site: Site, repository: str) -> tuple[list[str], bool]:
+    """Output lines and whether anything differs: the manifest's commit cloned from `repository`,
+    built, and every file of the result compared with the site's manifest."""
+    doc = load_manifest(site)
+    source: dict[str, Any] = doc.get("source") or {}
+    commit = source.get("commit")
+    if not commit:
+        raise RebuildError(f"{site.where}: its manifest names no git commit (the site was not built from a repository)")
+    lines = [f"rebuilding commit {commit} of {repository}"]
+    if source.get("dirty"):
+        lines.append("note: the site was built from files that differed from that commit; the rebuild cannot match them")
+    from srchgen import __version__
+
+    if doc.get("srchgen") != __version__:
+        lines.append(f"note: the site was built by srchgen {doc.get('srchgen')}, this is {__version__}: pages may differ for that reason alone")
+    base = base_url_of(site)
+    with tempfile.TemporaryDirectory(prefix="srchgen-rebuild-") as tmp:
+        clone = Path(tmp) / "registry"
+        # full history: each record page lists its file's changes from git
+        got = _run(["git", "clone", "--quiet", "--no-checkout", repository, str(clone)])
+        if got.returncode != 0:
+            raise RebuildError(f"cannot clone {repository}: {got.stderr.strip().splitlines()[-1] if got.stderr.strip() else 'git clone failed'}")
+        got = _run(["git", "-C", str(clone), "checkout", "--quiet", commit])
+        if got.returncode != 0:
+            raise RebuildError(f"{repository} has no commit {commit}")
+        when = _run(["git", "-C", str(clone), "log", "-1", "--format=%ct", commit]).stdout.strip()
+        env = {**os.environ, "SOURCE_DATE_EPOCH": when}
+        cmd = [sys.executable, "-m", "srchgen", "build", "--no-search", "--out", "site"] + (["--base-url", base] if base else [])
+        built = _run(cmd, cwd=clone, env=env)
+        if built.returncode != 0:
+            last = (built.stderr.strip() or built.stdout.strip() or "srchgen build failed").splitlines()[-1]
+            raise RebuildError(f"the rebuild of {commit} failed: {last}")
+        problems = compare(doc["files"], clone / "site")
+    lines += problems
+    n = len(doc["files"])
+    lines.append(f"rebuild: {n} files compared: " + (f"{len(problems)} differ" if problems else "the site is the commit's build, byte for byte"))
+    return lines, bool(problems)
+
+
+def compare(rows: list[tuple[str, int, str]], tree: Path) -> list[str]:
+    """How the built `tree` differs from the manifest's rows (every file but the excluded search index)."""
+    listed = {path: (size, digest) for path, size, digest in rows}
+    out: list[str] = []
+    built = dict(attest.site_files(tree))
+    for path, (size, digest) in sorted(listed.items()):
+        real = built.get(path)
+        if real is None:
+            out.append(f"not in the rebuild: {path}")
+            continue
+        data = Path(real).read_bytes()
+        if len(data) != size or hashlib.sha256(data).hexdigest() != digest:
+            out.append(f"differs from the rebuild: {path}")
+    out += [f"only in the rebuild: {path}" for path in sorted(set(built) - set(listed))]
+    return out
+
+
+def rebuild_lines(where: str, repository: str) -> tuple[list[str], bool]:
+    """rebuild() for the CLI: its errors as one line each."""
+    try:
+        return rebuild(Site(where), repository)
+    except (SiteError, RebuildError) as e:
+        return [f"srchgen verify: {e}"], True
