@@ -33,6 +33,7 @@ from typing import IO, Any, Callable, Iterable
 
 from srchgen import __version__
 from srchgen.build import cache
+from srchgen.build.budget import HASHED
 from srchgen.render import routes
 from srchgen.render.render import Output
 
@@ -108,7 +109,7 @@ _dumps = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", "
 
 def manifest_bytes(
     files: list[tuple[str, str]], facts: dict[str, Any], known: dict[str, tuple[int, int, str]] | None = None, seen: IO[str] | None = None,
-    written: dict[str, tuple[int, int, str]] | None = None,
+    written: dict[str, bytes] | None = None,
 ) -> bytes:
     """The gzip-compressed manifest of `files` (site_files): the JSON of `facts` plus "files",
     keys sorted, written row by row into the compressor (at the end of a clean build, when the
@@ -132,7 +133,8 @@ def manifest_bytes(
             for n, (path, real) in enumerate(files):
                 fresh = written.get(path)
                 if fresh is not None:  # hashed by this build's writer: nothing can have changed it since
-                    size, mtime, digest = fresh
+                    size, mtime = HASHED.unpack_from(fresh)
+                    digest = fresh[HASHED.size :].hex()
                 else:
                     st = os.stat(real)
                     size, mtime = st.st_size, st.st_mtime_ns
@@ -163,7 +165,7 @@ def _known(store: Path) -> dict[str, tuple[int, int, str]]:
     return out
 
 
-def manifest_for(files: list[tuple[str, str]], root: Path, out: Path, written: dict[str, tuple[int, int, str]] | None = None) -> bytes:
+def manifest_for(files: list[tuple[str, str]], root: Path, out: Path, written: dict[str, bytes] | None = None) -> bytes:
     """The manifest of `files`, reusing (and then keeping) the hashes in `out`'s build cache, and
     those the writer took of the files it just wrote (`written`: budget.Usage.hashes)."""
     store = cache.cache_dir(out) / _HASHES
@@ -187,7 +189,7 @@ def manifest_for(files: list[tuple[str, str]], root: Path, out: Path, written: d
     return data
 
 
-def write_manifest(tree: Path, root: Path, out: Path, written: dict[str, tuple[int, int, str]] | None = None) -> int:
+def write_manifest(tree: Path, root: Path, out: Path, written: dict[str, bytes] | None = None) -> int:
     """Write the manifest into a staging tree about to be swapped in whole (a clean build); its size.
     `written`: the hashes the writer took (only the files it copied and Pagefind's are read back)."""
     data = manifest_for(site_files(tree), root, out, written)

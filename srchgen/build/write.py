@@ -18,7 +18,7 @@ import threading
 from pathlib import Path
 from typing import Callable, Iterable
 
-from srchgen.build.budget import Usage, measure_update
+from srchgen.build.budget import HASHED, Usage, measure_update
 from srchgen.render.render import Output
 
 _RENAME_EXCHANGE = 2
@@ -191,7 +191,7 @@ class _Writer:
             os.makedirs(parent, exist_ok=True)
             with self.lock:
                 self.made.add(parent)
-        hashed: tuple[int, int, str] | None = None
+        hashed: bytes | None = None
         if out.copy_from is not None:
             shutil.copyfile(out.copy_from, target)
             size = os.stat(target).st_size
@@ -208,7 +208,7 @@ class _Writer:
                     while view:
                         view = view[os.write(fd, view):]
                 if h is not None:
-                    hashed = (size, os.fstat(fd).st_mtime_ns, h.hexdigest())
+                    hashed = HASHED.pack(size, os.fstat(fd).st_mtime_ns) + h.digest()
             finally:
                 os.close(fd)
         if self.usage is not None:
