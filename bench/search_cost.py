@@ -8,19 +8,30 @@ and bytes each query made and the time to its first result drawn with its data.
 Needs Playwright and Debian's chromium (as the browser tests). Queries suit bench/gen_registry.py's
 records; pass QUERIES="a,b" to change them.
 """
+import functools
+import http.server
 import os
-import sys, time, threading, http.server, functools
+import sys
+import threading
+import time
+
 from playwright.sync_api import sync_playwright
-results = []
+
+
 class Quiet(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *a): pass
+    def log_message(self, *a):
+        pass
+
+
 def serve(root, port):
     h = functools.partial(Quiet, directory=root)
     srv = http.server.ThreadingHTTPServer(("127.0.0.1", port), h)
     threading.Thread(target=srv.serve_forever, daemon=True).start()
     return srv
+
+
 with sync_playwright() as p:
-    b = p.chromium.launch(executable_path="/usr/bin/chromium")
+    b = p.chromium.launch(executable_path=os.environ.get("SRCHGEN_CHROMIUM", "/usr/bin/chromium"))
     for i, (label, root) in enumerate([(a.split("=")[0], a.split("=")[1]) for a in sys.argv[1:]]):
         srv = serve(root, 8950 + i)
         for q in os.environ.get("QUERIES", "preference optimization,federated").split(","):
@@ -32,8 +43,10 @@ with sync_playwright() as p:
             reqs = []
             sizes = {}
             def done(r):
-                try: sizes[id(r)] = r.sizes()["responseBodySize"] + r.sizes()["responseHeadersSize"]
-                except Exception: sizes[id(r)] = 0
+                try:
+                    sizes[id(r)] = r.sizes()["responseBodySize"] + r.sizes()["responseHeadersSize"]
+                except Exception:  # a request Chromium no longer holds
+                    sizes[id(r)] = 0
             ctx.on("request", lambda r: reqs.append((id(r), r.url)))
             ctx.on("requestfinished", done)
             pg.goto(f"http://127.0.0.1:{8950+i}/search/index.html", wait_until="load")
